@@ -1,0 +1,69 @@
+"""One way to build the SparkSession, for local runs, tests and AWS Glue alike.
+
+On Glue 5.1 (`--datalake-formats delta`) the Delta jars are already on the classpath, so only the
+SQL settings are applied. Locally the Delta jars are resolved from Maven Central by Spark's own
+package resolution on first use and cached outside the repository (LAKEHOUSE_JAR_CACHE, default
+~/.cache/lakehouse/ivy), so a second start is offline.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pyspark.sql import SparkSession
+
+DELTA_VERSION = "3.3.2"
+DELTA_PACKAGES = (f"io.delta:delta-spark_2.12:{DELTA_VERSION}", f"io.delta:delta-storage:{DELTA_VERSION}")
+
+# Settings that hold on every runtime: UTC everywhere, non-ANSI casts (a failed cast is a null
+# that the validator turns into a reason, never a job failure), Delta as the catalog.
+COMMON_CONF = {
+    "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
+    "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.ansi.enabled": "false",
+    "spark.sql.legacy.timeParserPolicy": "CORRECTED",
+    "spark.databricks.delta.schema.autoMerge.enabled": "false",
+    "spark.databricks.delta.merge.repartitionBeforeWrite.enabled": "true",
+}
+
+# Local-only: small machine, no UI, few shuffle partitions.
+LOCAL_CONF = {
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.shuffle.partitions": "4",
+    "spark.default.parallelism": "4",
+    "spark.driver.memory": "4g",
+    "spark.sql.adaptive.enabled": "true",
+    "spark.databricks.delta.snapshotPartitions": "2",
+    "spark.driver.extraJavaOptions": "-Duser.timezone=UTC",
+    "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",
+}
+
+
+def jar_cache() -> Path:
+    return Path(os.environ.get("LAKEHOUSE_JAR_CACHE", Path.home() / ".cache" / "lakehouse" / "ivy"))
+
+
+def on_glue() -> bool:
+    return "GLUE_VERSION" in os.environ or os.environ.get("AWS_EXECUTION_ENV", "").startswith("AWS_Glue")
+
+
+def get_spark(app_name: str = "lakehouse", master: str | None = None, extra_conf: dict | None = None):
+    """Return the Delta-enabled session (an active one is reused: one session per process)."""
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    builder = SparkSession.builder.appName(app_name)
+    conf = dict(COMMON_CONF)
+    if not on_glue():
+        conf.update(LOCAL_CONF)
+        conf["spark.jars.packages"] = ",".join(DELTA_PACKAGES)
+        conf["spark.jars.ivy"] = str(jar_cache())
+        builder = builder.master(master or os.environ.get("LAKEHOUSE_SPARK_MASTER", "local[*]"))
+    for key, value in {**conf, **(extra_conf or {})}.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel(os.environ.get("LAKEHOUSE_SPARK_LOG_LEVEL", "ERROR"))
+    return spark
