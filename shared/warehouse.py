@@ -1,0 +1,40 @@
+"""Where things live: table locations under the warehouse root, and run identity."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+
+from shared.contract import BRONZE, DATASETS, FILE_LEDGER, GOLD, GOLD_TABLES, QUARANTINE, SILVER
+
+
+def absolute(path: str) -> str:
+    """Local paths become absolute; URIs (s3://, s3a://, file:) are kept as they are."""
+    return path if "://" in path or path.startswith("file:") else os.path.abspath(path)
+
+
+def table_path(warehouse: str, layer: str, table: str) -> str:
+    return f"{absolute(warehouse).rstrip('/')}/{layer}/{table}"
+
+
+def all_tables() -> list[tuple[str, str]]:
+    """(layer, table) of every analyst-facing table, in pipeline order."""
+    return (
+        [(BRONZE, d) for d in DATASETS]
+        + [(SILVER, d) for d in DATASETS]
+        + [(SILVER, QUARANTINE)]
+        + [(GOLD, t) for t in GOLD_TABLES]
+    )
+
+
+def ledger_path(warehouse: str) -> str:
+    return table_path(warehouse, BRONZE, FILE_LEDGER)
+
+
+def new_run_id(now: dt.datetime) -> str:
+    return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{uuid.uuid4().hex[:8]}"
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
