@@ -130,7 +130,8 @@ def read_layout(spark: SparkSession, dataset: str, plans: list[FilePlan], run_id
     schema = StructType([StructField(f"_c{i}", StringType()) for i in range(width)])
     schema = schema.add(StructField(CORRUPT, StringType()))
     files = spark.createDataFrame(
-        [(p.raw.encoded_uri, p.raw.file, p.raw.hash) for p in plans], "_uri string, _file string, _hash string"
+        [(p.raw.encoded_uri, p.raw.file, p.raw.hash) for p in plans],
+        "_uri string, _file string, _hash string",
     )
     rows = (
         spark.read.schema(schema)

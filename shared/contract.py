@@ -90,7 +90,8 @@ UNREADABLE_FILE = "UNREADABLE_FILE"
 DEPARTMENT_CONFLICT = "DEPARTMENT_CONFLICT"
 EXTRA_COLUMNS = "EXTRA_COLUMNS"
 
-# Quarantine dispositions.
+# Row dispositions (all but accepted are recorded in the quarantine table).
+ACCEPTED = "accepted"
 REJECTED = "rejected"
 DUPLICATE = "duplicate"
 PENDING = "pending"
@@ -119,6 +120,7 @@ LINEAGE_COLUMNS: tuple[str, ...] = (SOURCE_FILE, SOURCE_HASH, ROW_NUMBER, RUN_ID
 # Columns the silver validator adds.
 REASONS = "_reasons"  # array<string>, empty when the row is valid
 RAW = "_raw"  # map<string,string>: the row's original values
+DISPOSITION = "_disposition"
 # Silver lineage.
 SILVER_RUN_ID = "_silver_run_id"
 UPDATED_AT = "_updated_at"

@@ -17,19 +17,18 @@ from pyspark.sql.types import DecimalType
 from shared import contract as c
 from shared.contract import Field
 
-# Java regexes. Values are trimmed before matching, so `$` cannot sit before a trailing newline.
-INTEGER_RE = r"^[+-]?[0-9]+$"
-DECIMAL_RE = r"^[+-]?([0-9]+(\.[0-9]+)?|\.[0-9]+)$"
-DATE_RE = r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$"
+# Java regexes anchored with `\z`: `$` would also match before a final line terminator (U+2028...).
+INTEGER_RE = r"^[+-]?[0-9]+\z"
+DECIMAL_RE = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)\z"
+DATE_RE = r"^([0-9]{4})-([0-9]{2})-([0-9]{2})\z"
 # Groups: 1 year, 2 month, 3 day, 4 hour, 5 minute, 6 second, 7 fraction, 8 offset (Z or +-HH:MM).
 TIMESTAMP_RE = (
     r"^([0-9]{4})-([0-9]{2})-([0-9]{2})[T ]([0-9]{2}):([0-9]{2})"
-    r"(?::([0-9]{2})(?:\.([0-9]+))?)?(Z|[+-][0-9]{2}:[0-9]{2})?$"
+    r"(?::([0-9]{2})(?:\.([0-9]+))?)?(Z|[+-][0-9]{2}:[0-9]{2})?\z"
 )
-# Unicode White_Space, not only ' ' (which is all Spark's trim() removes): tabs, CR, NBSP, ...
-EDGE_SPACE_RE = r"^\p{IsWhite_Space}+|\p{IsWhite_Space}+$"
-# java.time's limit for a zone offset.
-MAX_OFFSET_SECONDS = 18 * 3600
+# White space is Java's \s (space, tab, LF, VT, FF, CR), as bronze's blank-line rule: Spark's
+# trim() would remove spaces only.
+EDGE_SPACE_RE = r"^\s+|\s+\z"
 SECONDS_PER_DAY = 86400
 DECIMAL_TYPE = DecimalType(c.DECIMAL_PRECISION, c.DECIMAL_SCALE)
 
@@ -50,7 +49,7 @@ def parse_int(value: Column) -> Column:
 
 
 def decimal_places(value: Column) -> Column:
-    return F.length(F.regexp_extract(value, r"\.([0-9]*)$", 1))
+    return F.length(F.regexp_extract(value, r"\.([0-9]*)\z", 1))
 
 
 def parse_decimal(value: Column) -> Column:
@@ -65,8 +64,10 @@ def parse_date(value: Column) -> Column:
     def part(i: int) -> Column:
         return F.regexp_extract(value, DATE_RE, i).cast("int")
 
-    # make_date is null for a calendar-invalid date (ANSI off), independent of any parser policy.
-    return F.when(value.rlike(DATE_RE), F.make_date(part(1), part(2), part(3)))
+    # make_date is null for a calendar-invalid date (ANSI off), independent of any parser policy;
+    # make_date accepts year 0, but Spark supports dates 0001-01-01..9999-12-31 only.
+    valid = value.rlike(DATE_RE) & (part(1) >= 1)
+    return F.when(valid, F.make_date(part(1), part(2), part(3)))
 
 
 def parse_timestamp(value: Column) -> Column:
@@ -90,8 +91,8 @@ def parse_timestamp(value: Column) -> Column:
         value.rlike(TIMESTAMP_RE)
         # make_timestamp accepts second 60 (as the next minute); the contract does not.
         & (second.cast("int") < 60)
+        & (offset_hours < 24)
         & (offset_minutes < 60)
-        & (F.abs(offset_seconds) <= MAX_OFFSET_SECONDS)
     )
     utc = F.timestamp_micros(F.unix_micros(wall_clock) - offset_seconds.cast("long") * 1_000_000)
     return F.when(valid, utc)

@@ -47,8 +47,8 @@ from shared.contract import (
     TIMESTAMP,
     UNREADABLE_FILE,
     USER_MISMATCH,
+    Field,
 )
-
 from tests.reference_gold import daily_sales, department_daily_sales
 
 UTC = dt.UTC
@@ -142,7 +142,8 @@ def _decimal(raw: str) -> tuple[Decimal | None, str | None]:
         return None, BAD_TYPE
     value = Decimal(raw)
     places = len(m.group(1) or m.group(2) or "")
-    if value < 0 or places > DECIMAL_SCALE or abs(value) >= Decimal(10) ** (DECIMAL_PRECISION - DECIMAL_SCALE):
+    too_big = abs(value) >= Decimal(10) ** (DECIMAL_PRECISION - DECIMAL_SCALE)
+    if value < 0 or places > DECIMAL_SCALE or too_big:
         return None, OUT_OF_RANGE
     return value.quantize(Decimal(1).scaleb(-DECIMAL_SCALE)), None
 
@@ -176,6 +177,10 @@ def _timestamp(raw: str, max_ts: dt.datetime) -> tuple[dt.datetime | None, str |
     return (ts, None) if MIN_TS <= ts <= max_ts else (None, BAD_TIMESTAMP)
 
 
+def _within(value: int, f: Field) -> bool:
+    return (f.min is None or value >= f.min) and (f.max is None or value <= f.max)
+
+
 def validate(dataset: str, raw: dict[str, str], max_ts: dt.datetime) -> tuple[dict, list[str]]:
     """Typed values and the row's reasons (empty when valid) for one well-formed row."""
     values: dict = {}
@@ -187,7 +192,7 @@ def validate(dataset: str, raw: dict[str, str], max_ts: dt.datetime) -> tuple[di
             reason = {KEY: NULL_KEY, REQUIRED: MISSING_VALUE}.get(f.kind)  # optional: stays None
         elif f.type in INT_BOUNDS:
             value, reason = _integer(text, f.type)
-            if value is not None and not ((f.min is None or value >= f.min) and (f.max is None or value <= f.max)):
+            if value is not None and not _within(value, f):
                 value, reason = None, OUT_OF_RANGE
         elif f.type == DECIMAL:
             value, reason = _decimal(text)
@@ -308,7 +313,7 @@ class ReferenceLakehouse:
 
     @staticmethod
     def _dedupe(dataset: str, candidates: list[dict], stats: dict) -> list[dict]:
-        """One winner per primary key: latest order_timestamp (not products), then later file, then later row."""
+        """One winner per key: latest order_timestamp (not for products), then later file, then later row."""
         def rank(c: dict) -> tuple:
             ts = () if dataset == PRODUCTS else (c["row"]["order_timestamp"],)
             return (*ts, c["file"], c["row_number"])

@@ -1,0 +1,111 @@
+"""One pipeline run on one Spark session: bronze -> silver -> gold, then file housekeeping.
+
+Raw files are moved only after every layer succeeded: an ingested (or already-ingested) file goes
+to the archive, a file-level reject to the quarantine folder with a `.reason.json` beside it. A
+failed run moves nothing, so the next run picks the same files up again (bronze skips what it
+already holds, silver resumes from its watermark)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import posixpath
+
+from pyspark.sql import SparkSession
+
+from bronze.files import INGEST, REJECT, SKIP
+from bronze.ingest import BronzeResult, ingest_dataset
+from gold.step import run_gold
+from shared import delta, storage
+from shared.contract import DATASETS, DEFAULT_GRACE_DAYS, EXTRA_COLUMNS
+from shared.warehouse import all_tables, new_run_id, table_path, utc_now
+from silver.step import run_silver
+
+log = logging.getLogger("lakehouse")
+
+
+def default_sibling(raw_root: str, name: str) -> str:
+    """`archived` or `quarantine` beside the raw folder."""
+    return posixpath.join(posixpath.dirname(raw_root.rstrip("/")) or ".", name)
+
+
+def move_files(
+    spark: SparkSession, raw_root: str, target_root: str, plans, run_id: str, reasons: bool
+) -> int:
+    root = storage.qualify(spark, target_root)
+    for plan in plans:
+        dst = storage.move(spark, plan.raw.uri, f"{root}/{plan.raw.file}", suffix=run_id)
+        if reasons:
+            storage.write_json(
+                spark,
+                f"{dst}.reason.json",
+                {"file": plan.raw.file, "reason": plan.reason, "detail": plan.detail, "run_id": run_id},
+            )
+    return len(plans)
+
+
+def table_counts(spark: SparkSession, warehouse: str) -> dict[str, int]:
+    # count() on a Delta table is answered from the log's file statistics.
+    return {
+        f"{layer}.{table}": delta.read(spark, table_path(warehouse, layer, table)).count()
+        for layer, table in all_tables()
+        if delta.exists(spark, table_path(warehouse, layer, table))
+    }
+
+
+def dataset_summary(bronze: BronzeResult, silver_stats) -> dict:
+    plans = bronze.plans
+    stats = vars(silver_stats).copy()
+    extra = sum(1 for p in plans if p.action == INGEST and p.extra_columns)
+    if extra:
+        stats["warnings"] = {**stats["warnings"], EXTRA_COLUMNS: extra}
+    return {
+        "files": sum(1 for p in plans if p.action == INGEST),
+        "files_skipped": sum(1 for p in plans if p.action == SKIP),
+        **stats,
+    }
+
+
+def run_pipeline(
+    spark: SparkSession,
+    raw_root: str,
+    warehouse: str,
+    archive: str | None = None,
+    quarantine: str | None = None,
+    run_ts: dt.datetime | None = None,
+    grace_days: int = DEFAULT_GRACE_DAYS,
+) -> dict:
+    run_ts = run_ts or utc_now()
+    run_id = new_run_id(run_ts)
+    summary: dict = {
+        "run_id": run_id,
+        "status": "FAILED",
+        "datasets": {},
+        "files_rejected": [],
+        "archived": 0,
+    }
+    try:
+        bronze = {d: ingest_dataset(spark, raw_root, warehouse, d, run_id, run_ts) for d in DATASETS}
+        silver = run_silver(spark, warehouse, run_id, run_ts, grace_days)
+        run_gold(spark, warehouse, silver.touched_dates)
+        summary["datasets"] = {d: dataset_summary(bronze[d], silver.stats[d]) for d in DATASETS}
+        rejects = [p for d in DATASETS for p in bronze[d].plans if p.action == REJECT]
+        done = [p for d in DATASETS for p in bronze[d].plans if p.action in (INGEST, SKIP)]
+        summary["files_rejected"] = [
+            {"dataset": d, "file": p.raw.file, "reason": p.reason}
+            for d in DATASETS
+            for p in bronze[d].plans
+            if p.action == REJECT
+        ]
+        move_files(
+            spark, raw_root, quarantine or default_sibling(raw_root, "quarantine"), rejects, run_id, True
+        )
+        summary["archived"] = move_files(
+            spark, raw_root, archive or default_sibling(raw_root, "archived"), done, run_id, False
+        )
+        summary["status"] = "SUCCEEDED"
+    except Exception as error:  # the run reports its failure; the caller sets the exit status
+        log.exception("run %s failed", run_id)
+        summary["error"] = f"{type(error).__name__}: {error}"
+    summary["tables"] = table_counts(spark, warehouse)
+    return summary

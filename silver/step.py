@@ -1,0 +1,230 @@
+"""Silver for one run: bronze increment -> validate -> dedupe -> referential checks -> MERGE.
+
+Order of work per the contract: products, then orders, then order items (whose referential checks
+see this run's products and orders already merged, so same-drop parents count)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from shared import delta
+from shared.contract import (
+    ACCEPTED,
+    DATASETS,
+    DEFAULT_GRACE_DAYS,
+    DEPARTMENT_CONFLICT,
+    DISPOSITION,
+    DUPLICATE,
+    EXPIRED,
+    FIELD_NAMES,
+    INGESTED_AT,
+    MALFORMED_RECORD,
+    ORDER_ITEMS,
+    ORDERS,
+    PENDING,
+    PRIMARY_KEY,
+    PRODUCTS,
+    QUARANTINE,
+    RAW,
+    READMITTED,
+    REASONS,
+    REJECTED,
+    ROW_NUMBER,
+    RUN_ID,
+    SILVER,
+    SILVER_RUN_ID,
+    SOURCE_FILE,
+    SOURCE_HASH,
+    UPDATED_AT,
+)
+from shared.warehouse import table_path
+from silver.classify import check_references, classify, dedupe, resolve_pending
+from silver.tables import (
+    ensure_silver_tables,
+    merge_quarantine,
+    merge_silver,
+    read_increment,
+    save_watermark,
+)
+from silver.validate import validate
+
+
+@dataclass
+class DatasetStats:
+    rows_read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    pending: int = 0
+    readmitted: int = 0
+    expired: int = 0
+    rejected_by_reason: dict[str, int] = field(default_factory=dict)
+    warnings: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class SilverResult:
+    stats: dict[str, DatasetStats]
+    touched_dates: list[dt.date]
+
+
+def to_silver(df: DataFrame, dataset: str, run_id: str, run_ts: dt.datetime) -> DataFrame:
+    return df.select(
+        *FIELD_NAMES[dataset],
+        SOURCE_FILE,
+        SOURCE_HASH,
+        ROW_NUMBER,
+        INGESTED_AT,
+        F.lit(run_id).alias(SILVER_RUN_ID),
+        F.lit(run_ts).cast("timestamp").alias(UPDATED_AT),
+    )
+
+
+def to_quarantine(df: DataFrame, dataset: str, run_id: str, run_ts: dt.datetime) -> DataFrame:
+    """New quarantine rows: the original values, reasons and lineage of every row that did not
+    reach silver."""
+    at = F.lit(run_ts).cast("timestamp")
+    return df.select(
+        F.lit(dataset).alias("dataset"),
+        F.col(DISPOSITION).alias("disposition"),
+        F.col(REASONS).alias("reasons"),
+        F.col(RAW).alias("record"),
+        F.col(MALFORMED_RECORD).alias("malformed_record"),
+        F.col(SOURCE_FILE).alias("source_file"),
+        F.col(SOURCE_HASH).alias("source_hash"),
+        F.col(ROW_NUMBER).alias("row_number"),
+        F.col(INGESTED_AT).alias("ingested_at"),
+        F.lit(run_id).alias("run_id"),
+        at.alias("first_seen_at"),
+        F.lit(None).cast("string").alias("resolved_run_id"),
+        F.lit(None).cast("timestamp").alias("resolved_at"),
+    )
+
+
+def pending_items(spark: SparkSession, warehouse: str) -> DataFrame:
+    """Earlier pending order items, rebuilt into bronze shape from their original values so they
+    go through exactly the same validation as new rows."""
+    quarantine = delta.read(spark, table_path(warehouse, SILVER, QUARANTINE))
+    pending = quarantine.where((F.col("dataset") == ORDER_ITEMS) & (F.col("disposition") == PENDING))
+    return pending.select(
+        *[F.col("record")[name].alias(name) for name in FIELD_NAMES[ORDER_ITEMS]],
+        F.col("malformed_record").alias(MALFORMED_RECORD),
+        F.col("source_file").alias(SOURCE_FILE),
+        F.col("source_hash").alias(SOURCE_HASH),
+        F.col("row_number").alias(ROW_NUMBER),
+        F.col("run_id").alias(RUN_ID),
+        F.col("ingested_at").alias(INGESTED_AT),
+        "first_seen_at",
+    )
+
+
+def resolved_quarantine(resolved: DataFrame, run_id: str, run_ts: dt.datetime) -> DataFrame:
+    """Quarantine updates for earlier pending rows whose fate was decided this run."""
+    return (
+        to_quarantine(resolved.where(F.col(DISPOSITION) != PENDING), ORDER_ITEMS, run_id, run_ts)
+        .withColumn("resolved_run_id", F.lit(run_id))
+        .withColumn("resolved_at", F.lit(run_ts).cast("timestamp"))
+    )
+
+
+def touched_dates(spark: SparkSession, warehouse: str, dataset: str, source: DataFrame) -> DataFrame:
+    """Dates whose gold rows this merge can change: the incoming dates, the dates the updated rows
+    had before (a corrected order may move to another day) and, for products, the dates of items
+    of products whose department changed. Must be evaluated before the merge."""
+    target = delta.read(spark, table_path(warehouse, SILVER, dataset))
+    key = F.col(f"s.{PRIMARY_KEY[dataset]}") == F.col(f"t.{PRIMARY_KEY[dataset]}")
+    if dataset == PRODUCTS:
+        moved = (
+            source.alias("s")
+            .join(target.alias("t"), key, how="inner")
+            .where(F.col("s.department") != F.col("t.department"))
+            .select(F.col("s.product_id").alias("product_id"))
+        )
+        items = delta.read(spark, table_path(warehouse, SILVER, ORDER_ITEMS))
+        return items.join(moved, on="product_id", how="left_semi").select("date")
+    before = source.alias("s").join(target.alias("t"), key, how="inner").select(F.col("t.date").alias("date"))
+    return source.select("date").unionByName(before)
+
+
+def summarize(classified: DataFrame, dataset: str, resolved: DataFrame | None) -> DatasetStats:
+    """The run's counts from the (cached) classified rows: small aggregates, no row data."""
+    counts = {r[0]: r[1] for r in classified.groupBy(DISPOSITION).count().collect()}
+    reasons = (
+        classified.where(F.col(DISPOSITION) == REJECTED)
+        .select(F.explode(F.array_distinct(REASONS)).alias("reason"))
+        .groupBy("reason")
+        .count()
+    )
+    stats = DatasetStats(
+        rows_read=sum(counts.values()),
+        accepted=counts.get(ACCEPTED, 0),
+        rejected=counts.get(REJECTED, 0),
+        duplicates=counts.get(DUPLICATE, 0),
+        pending=counts.get(PENDING, 0),
+        rejected_by_reason={r[0]: r[1] for r in reasons.collect()},
+    )
+    if resolved is not None:
+        fates = {r[0]: r[1] for r in resolved.groupBy(DISPOSITION).count().collect()}
+        stats.readmitted, stats.expired = fates.get(READMITTED, 0), fates.get(EXPIRED, 0)
+    if dataset == PRODUCTS:
+        conflicts = (
+            classified.where(F.col(DISPOSITION) == ACCEPTED)
+            .groupBy("department_id")
+            .agg(F.countDistinct("department").alias("names"))
+            .where(F.col("names") > 1)
+            .count()
+        )
+        if conflicts:
+            stats.warnings[DEPARTMENT_CONFLICT] = conflicts
+    return stats
+
+
+def process_dataset(spark, warehouse, dataset, run_id, run_ts, grace_days):
+    """One dataset's silver step. Returns (stats, dates touched)."""
+    increment, version = read_increment(spark, warehouse, dataset)
+    classified = classify(validate(increment, dataset, run_ts), dataset)
+    resolved = None
+    if dataset == ORDER_ITEMS:
+        orders = delta.read(spark, table_path(warehouse, SILVER, ORDERS))
+        products = delta.read(spark, table_path(warehouse, SILVER, PRODUCTS))
+        classified = check_references(classified, orders, products)
+        earlier = classify(validate(pending_items(spark, warehouse), dataset, run_ts), dataset)
+        resolved = resolve_pending(check_references(earlier, orders, products), run_ts, grace_days).persist()
+    classified = classified.persist()
+    admitted = classified.where(F.col(DISPOSITION) == ACCEPTED)
+    if resolved is not None:
+        admitted = admitted.unionByName(
+            resolved.where(F.col(DISPOSITION) == READMITTED).drop("first_seen_at"), allowMissingColumns=False
+        )
+    source = to_silver(dedupe(admitted, dataset), dataset, run_id, run_ts).persist()
+    dates = [r[0] for r in touched_dates(spark, warehouse, dataset, source).distinct().collect()]
+    merge_silver(spark, warehouse, dataset, source)
+    quarantine = to_quarantine(classified.where(F.col(DISPOSITION) != ACCEPTED), dataset, run_id, run_ts)
+    if resolved is not None:
+        quarantine = quarantine.unionByName(resolved_quarantine(resolved, run_id, run_ts))
+    merge_quarantine(spark, warehouse, quarantine)
+    stats = summarize(classified, dataset, resolved)
+    save_watermark(spark, warehouse, dataset, version, run_id, run_ts)
+    for cached in (classified, resolved, source):
+        if cached is not None:
+            cached.unpersist()
+    return stats, dates
+
+
+def run_silver(
+    spark: SparkSession,
+    warehouse: str,
+    run_id: str,
+    run_ts: dt.datetime,
+    grace_days: int = DEFAULT_GRACE_DAYS,
+) -> SilverResult:
+    ensure_silver_tables(spark, warehouse)
+    stats, dates = {}, set()
+    for dataset in DATASETS:
+        stats[dataset], touched = process_dataset(spark, warehouse, dataset, run_id, run_ts, grace_days)
+        dates.update(d for d in touched if d is not None)
+    return SilverResult(stats, sorted(dates))

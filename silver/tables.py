@@ -1,0 +1,111 @@
+"""Silver's Delta writes: the MERGE with the staleness guard, the quarantine MERGE, and the
+bronze-version watermarks that make every run incremental."""
+
+from __future__ import annotations
+
+from delta.tables import DeltaTable
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.types import LongType, StringType, StructField, StructType, TimestampType
+
+from shared import delta
+from shared.contract import (
+    BRONZE,
+    DATASETS,
+    FIELD_NAMES,
+    PARTITION_BY,
+    PRIMARY_KEY,
+    QUARANTINE,
+    SILVER,
+    WATERMARKS,
+)
+from shared.warehouse import table_path
+from silver.schema import QUARANTINE_KEY, QUARANTINE_SCHEMA, silver_checks, silver_schema
+
+WATERMARK_SCHEMA = StructType(
+    [
+        StructField("dataset", StringType(), nullable=False),
+        StructField("bronze_version", LongType(), nullable=False),
+        StructField("run_id", StringType(), nullable=False),
+        StructField("updated_at", TimestampType(), nullable=False),
+    ]
+)
+
+
+def ensure_silver_tables(spark: SparkSession, warehouse: str) -> None:
+    for dataset in DATASETS:
+        delta.ensure_table(
+            spark,
+            table_path(warehouse, SILVER, dataset),
+            silver_schema(dataset),
+            partition_by=PARTITION_BY[dataset],
+            checks=silver_checks(dataset),
+        )
+    delta.ensure_table(
+        spark, table_path(warehouse, SILVER, QUARANTINE), QUARANTINE_SCHEMA, partition_by="dataset"
+    )
+    delta.ensure_table(spark, table_path(warehouse, SILVER, WATERMARKS), WATERMARK_SCHEMA)
+
+
+def read_increment(spark: SparkSession, warehouse: str, dataset: str) -> tuple[DataFrame, int]:
+    """Bronze rows appended after silver's watermark, through bronze's Change Data Feed: a run
+    reads only the commits it has not processed, never all of bronze. Returns (rows, version)."""
+    bronze = table_path(warehouse, BRONZE, dataset)
+    latest = delta.latest_version(spark, bronze)
+    marks = delta.read(spark, table_path(warehouse, SILVER, WATERMARKS)).where(F.col("dataset") == dataset)
+    row = marks.select("bronze_version").head()
+    start = 0 if row is None else row[0] + 1
+    if start > latest:
+        return delta.read(spark, bronze).limit(0), latest
+    columns = delta.read(spark, bronze).columns
+    changes = (
+        spark.read.format("delta")
+        .option("readChangeFeed", "true")
+        .option("startingVersion", start)
+        .option("endingVersion", latest)
+        .load(bronze)
+    )
+    return changes.where(F.col("_change_type") == "insert").select(*columns), latest
+
+
+def save_watermark(spark: SparkSession, warehouse: str, dataset: str, version: int, run_id: str, at) -> None:
+    update = spark.createDataFrame([(dataset, version, run_id, at)], WATERMARK_SCHEMA)
+    (
+        DeltaTable.forPath(spark, table_path(warehouse, SILVER, WATERMARKS))
+        .alias("t")
+        .merge(update.alias("s"), "t.dataset = s.dataset")
+        .whenMatchedUpdateAll()
+        .whenNotMatchedInsertAll()
+        .execute()
+    )
+
+
+def merge_silver(spark: SparkSession, warehouse: str, dataset: str, source: DataFrame) -> dict[str, str]:
+    """Upsert one row per key. Orders and items: a stored row is replaced only by an incoming row
+    at least as recent (order_timestamp), so a late, stale re-send never overwrites newer data.
+    Products carry no time, so the incoming row always wins. Returns Delta's operation metrics."""
+    path = table_path(warehouse, SILVER, dataset)
+    key = PRIMARY_KEY[dataset]
+    merge = DeltaTable.forPath(spark, path).alias("t").merge(source.alias("s"), f"t.{key} = s.{key}")
+    if "order_timestamp" in FIELD_NAMES[dataset]:
+        merge = merge.whenMatchedUpdateAll(condition="s.order_timestamp >= t.order_timestamp")
+    else:
+        merge = merge.whenMatchedUpdateAll()
+    merge.whenNotMatchedInsertAll().execute()
+    return delta.last_operation_metrics(spark, path)
+
+
+def merge_quarantine(spark: SparkSession, warehouse: str, rows: DataFrame) -> None:
+    """New quarantine rows are inserted; re-checked pending rows get their new disposition. Keyed
+    by the row's origin, so re-running a run never records a row twice."""
+    on = " AND ".join(f"t.{c} = s.{c}" for c in QUARANTINE_KEY)
+    (
+        DeltaTable.forPath(spark, table_path(warehouse, SILVER, QUARANTINE))
+        .alias("t")
+        .merge(rows.alias("s"), on)
+        .whenMatchedUpdate(
+            set={c: f"s.{c}" for c in ("disposition", "reasons", "resolved_run_id", "resolved_at")}
+        )
+        .whenNotMatchedInsertAll()
+        .execute()
+    )
