@@ -75,6 +75,24 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_show(args: argparse.Namespace) -> int:
+    from shared import delta
+    from shared.spark import get_spark
+    from shared.warehouse import table_path
+
+    layer, _, table = args.table.partition(".")
+    spark = get_spark("lakehouse-show")
+    path = table_path(args.warehouse, layer, table)
+    if not table or not delta.exists(spark, path):
+        print(f"no table {args.table!r} in {args.warehouse}", file=sys.stderr)
+        return 2
+    rows = delta.read(spark, path)
+    rows.orderBy(*[c for c in ("date", "department") if c in rows.columns] or [rows.columns[0]]).show(
+        args.limit, truncate=False
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lakehouse", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -90,6 +108,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--as-of", help="the run's clock (ISO 8601, UTC by default); default: now")
     run.set_defaults(func=cmd_run)
+
+    show = commands.add_parser("show", help="print the first rows of a table, e.g. gold.daily_sales")
+    show.add_argument("table", help="<layer>.<table>")
+    show.add_argument("--warehouse", required=True)
+    show.add_argument("--limit", type=int, default=20)
+    show.set_defaults(func=cmd_show)
 
     gen = commands.add_parser("generate", help="write a synthetic raw drop in the course format")
     from shared import generate

@@ -70,3 +70,10 @@ def get_spark(app_name: str = "lakehouse", master: str | None = None, extra_conf
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel(os.environ.get("LAKEHOUSE_SPARK_LOG_LEVEL", "ERROR"))
     return spark
+
+
+if __name__ == "__main__":
+    # `python -m shared.spark`: start and stop one session so the jar cache is filled.
+    session = get_spark("lakehouse-setup")
+    print(f"Spark {session.version} with Delta Lake {DELTA_VERSION} ready")
+    session.stop()

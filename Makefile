@@ -1,0 +1,50 @@
+# The user's commands. `make demo` and `make test` are the quick start; both set up what they need.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+JAR_CACHE ?= $(HOME)/.cache/lakehouse/ivy
+DEMO := var/demo
+export LAKEHOUSE_JAR_CACHE := $(JAR_CACHE)
+
+.PHONY: setup demo test test-slow lint format clean
+
+setup: $(VENV)/.installed $(JAR_CACHE)/.warm
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (AWS Glue 5.1 parity)"'
+	@java -version 2>&1 | grep -q 'version "17' || { echo "Java 17 is required (AWS Glue 5.1 parity): set JAVA_HOME or PATH"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+# Spark resolves the Delta jars from Maven Central once; later starts use the cache.
+$(JAR_CACHE)/.warm: $(VENV)/.installed
+	$(BIN)/python -m shared.spark
+	@mkdir -p $(JAR_CACHE) && touch $@
+
+demo: setup
+	rm -rf $(DEMO)
+	$(BIN)/lakehouse generate --out $(DEMO)/raw --orders 3000 --days 7 --defects 0.02 --seed 7 --late-orders-out $(DEMO)/late
+	$(BIN)/lakehouse run --raw $(DEMO)/raw --warehouse $(DEMO)/warehouse
+	@echo; echo "--- a second drop brings the orders of the pending items ---"
+	mkdir -p $(DEMO)/raw && cp -r $(DEMO)/late/. $(DEMO)/raw/
+	$(BIN)/lakehouse run --raw $(DEMO)/raw --warehouse $(DEMO)/warehouse
+	@echo; $(BIN)/lakehouse show --warehouse $(DEMO)/warehouse gold.daily_sales
+
+test: setup
+	$(BIN)/python -m pytest
+
+test-slow: setup
+	$(BIN)/python -m pytest -m slow
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache
