@@ -14,6 +14,7 @@ from pyspark.sql import functions as F
 from shared import delta
 from shared.contract import (
     ACCEPTED,
+    BRONZE,
     DATASETS,
     DEFAULT_GRACE_DAYS,
     DEPARTMENT_CONFLICT,
@@ -186,6 +187,12 @@ def summarize(classified: DataFrame, dataset: str, resolved: DataFrame | None) -
 def process_dataset(spark, warehouse, dataset, run_id, run_ts, grace_days):
     """One dataset's silver step. Returns (stats, dates touched)."""
     increment, version = read_increment(spark, warehouse, dataset)
+    waiting = dataset == ORDER_ITEMS and bool(pending_items(spark, warehouse).head(1))
+    if increment is None and not waiting:
+        return DatasetStats(), []  # nothing new: no table is touched
+    fresh = increment is not None
+    if not fresh:
+        increment = delta.read(spark, table_path(warehouse, BRONZE, dataset)).limit(0)
     classified = classify(validate(increment, dataset, run_ts), dataset)
     resolved = None
     if dataset == ORDER_ITEMS:
@@ -201,14 +208,17 @@ def process_dataset(spark, warehouse, dataset, run_id, run_ts, grace_days):
             resolved.where(F.col(DISPOSITION) == READMITTED).drop("first_seen_at"), allowMissingColumns=False
         )
     source = to_silver(dedupe(admitted, dataset), dataset, run_id, run_ts).persist()
+    # Count before writing: Delta re-caches a cached DataFrame when a table it reads is written,
+    # and `resolved` reads the quarantine table that this step updates.
+    stats = summarize(classified, dataset, resolved)
     dates = [r[0] for r in touched_dates(spark, warehouse, dataset, source).distinct().collect()]
     merge_silver(spark, warehouse, dataset, source)
     quarantine = to_quarantine(classified.where(F.col(DISPOSITION) != ACCEPTED), dataset, run_id, run_ts)
     if resolved is not None:
         quarantine = quarantine.unionByName(resolved_quarantine(resolved, run_id, run_ts))
     merge_quarantine(spark, warehouse, quarantine)
-    stats = summarize(classified, dataset, resolved)
-    save_watermark(spark, warehouse, dataset, version, run_id, run_ts)
+    if fresh:
+        save_watermark(spark, warehouse, dataset, version, run_id, run_ts)
     for cached in (classified, resolved, source):
         if cached is not None:
             cached.unpersist()

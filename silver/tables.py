@@ -47,16 +47,17 @@ def ensure_silver_tables(spark: SparkSession, warehouse: str) -> None:
     delta.ensure_table(spark, table_path(warehouse, SILVER, WATERMARKS), WATERMARK_SCHEMA)
 
 
-def read_increment(spark: SparkSession, warehouse: str, dataset: str) -> tuple[DataFrame, int]:
+def read_increment(spark: SparkSession, warehouse: str, dataset: str) -> tuple[DataFrame | None, int]:
     """Bronze rows appended after silver's watermark, through bronze's Change Data Feed: a run
-    reads only the commits it has not processed, never all of bronze. Returns (rows, version)."""
+    reads only the commits it has not processed, never all of bronze. Returns (rows, version);
+    rows is None when bronze has no commit past the watermark (decided from the log alone)."""
     bronze = table_path(warehouse, BRONZE, dataset)
     latest = delta.latest_version(spark, bronze)
     marks = delta.read(spark, table_path(warehouse, SILVER, WATERMARKS)).where(F.col("dataset") == dataset)
     row = marks.select("bronze_version").head()
     start = 0 if row is None else row[0] + 1
     if start > latest:
-        return delta.read(spark, bronze).limit(0), latest
+        return None, latest
     columns = delta.read(spark, bronze).columns
     changes = (
         spark.read.format("delta")

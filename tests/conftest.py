@@ -9,6 +9,8 @@ from shared.spark import get_spark
 
 @pytest.fixture(scope="session")
 def spark():
-    session = get_spark("lakehouse-tests", master="local[2]", extra_conf={"spark.sql.shuffle.partitions": "2"})
+    session = get_spark(
+        "lakehouse-tests", master="local[2]", extra_conf={"spark.sql.shuffle.partitions": "2"}
+    )
     yield session
     session.stop()

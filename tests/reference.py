@@ -64,11 +64,22 @@ TS_RE = re.compile(
     r"(Z|[+-][0-9]{2}:[0-9]{2})?"
 )
 # Reasons sort in the contract's order, so a row's reason list is stable.
-REASON_ORDER = (MALFORMED_ROW, NULL_KEY, MISSING_VALUE, BAD_TYPE, BAD_TIMESTAMP, OUT_OF_RANGE,
-                DATE_MISMATCH, USER_MISMATCH, ORPHAN_ORDER, ORPHAN_PRODUCT)
+REASON_ORDER = (
+    MALFORMED_ROW,
+    NULL_KEY,
+    MISSING_VALUE,
+    BAD_TYPE,
+    BAD_TIMESTAMP,
+    OUT_OF_RANGE,
+    DATE_MISMATCH,
+    USER_MISMATCH,
+    ORPHAN_ORDER,
+    ORPHAN_PRODUCT,
+)
 
 
 # ---------------------------------------------------------------- CSV (RFC 4180)
+
 
 def _split_record(s: str, eof: bool) -> list[str] | None:
     """The fields of one record, or None while a quoted field is still open (it continues on the next line).
@@ -127,6 +138,7 @@ def parse_csv(text: str) -> list[list[str]]:
 
 
 # ---------------------------------------------------------------- values
+
 
 def _integer(raw: str, kind: str) -> tuple[int | None, str | None]:
     if not INTEGER_RE.fullmatch(raw):
@@ -213,9 +225,21 @@ def validate(dataset: str, raw: dict[str, str], max_ts: dt.datetime) -> tuple[di
 
 # ---------------------------------------------------------------- the lakehouse
 
+
 def _new_stats() -> dict:
-    return {"files": 0, "files_skipped": 0, "rows_read": 0, "accepted": 0, "rejected": 0, "duplicates": 0,
-            "pending": 0, "readmitted": 0, "expired": 0, "rejected_by_reason": {}, "warnings": {}}
+    return {
+        "files": 0,
+        "files_skipped": 0,
+        "rows_read": 0,
+        "accepted": 0,
+        "rejected": 0,
+        "duplicates": 0,
+        "pending": 0,
+        "readmitted": 0,
+        "expired": 0,
+        "rejected_by_reason": {},
+        "warnings": {},
+    }
 
 
 def _count(counter: dict, key: str, n: int = 1) -> None:
@@ -271,8 +295,10 @@ class ReferenceLakehouse:
     def _read(self, raw_root: pathlib.Path, dataset: str, stats: dict, files_rejected: list) -> list:
         """(relative path, row number, {field: raw text} or None when malformed) for each ingested row."""
         out = []
-        paths = sorted((p for p in (raw_root / dataset).rglob("*.csv") if p.is_file()),
-                       key=lambda p: p.relative_to(raw_root).as_posix())
+        paths = sorted(
+            (p for p in (raw_root / dataset).rglob("*.csv") if p.is_file()),
+            key=lambda p: p.relative_to(raw_root).as_posix(),
+        )
         for path in paths:
             rel = path.relative_to(raw_root).as_posix()
             data = path.read_bytes()
@@ -314,6 +340,7 @@ class ReferenceLakehouse:
     @staticmethod
     def _dedupe(dataset: str, candidates: list[dict], stats: dict) -> list[dict]:
         """One winner per key: latest order_timestamp (not for products), then later file, then later row."""
+
         def rank(c: dict) -> tuple:
             ts = () if dataset == PRODUCTS else (c["row"]["order_timestamp"],)
             return (*ts, c["file"], c["row_number"])

@@ -28,15 +28,17 @@ def daily_sales(orders: dict[int, dict], items: dict[int, dict]) -> list[dict]:
         day_orders = by_date[day]
         revenue = sum((o["total_amount"] for o in day_orders), Decimal(0)).quantize(CENT)
         flags = items_by_date.get(day, [])
-        out.append({
-            "date": day,
-            "orders": len(day_orders),
-            "revenue": revenue,
-            "customers": len({o["user_id"] for o in day_orders}),
-            "avg_order_value": (revenue / len(day_orders)).quantize(CENT, rounding=ROUND_HALF_UP),
-            "items": len(flags),
-            "reorder_rate": _rate(sum(flags), len(flags)),
-        })
+        out.append(
+            {
+                "date": day,
+                "orders": len(day_orders),
+                "revenue": revenue,
+                "customers": len({o["user_id"] for o in day_orders}),
+                "avg_order_value": (revenue / len(day_orders)).quantize(CENT, rounding=ROUND_HALF_UP),
+                "items": len(flags),
+                "reorder_rate": _rate(sum(flags), len(flags)),
+            }
+        )
     return out
 
 

@@ -9,7 +9,7 @@ from shared import delta
 from shared.contract import EMPTY_FILE, MISSING_COLUMNS
 from shared.warehouse import ledger_path, table_path
 
-AT = dt.datetime(2025, 4, 2, tzinfo=dt.timezone.utc)
+AT = dt.datetime(2025, 4, 2, tzinfo=dt.UTC)
 
 
 def write(path, data: bytes):
@@ -23,7 +23,7 @@ def test_rows_land_verbatim_with_lineage_and_files_are_ingested_once(spark, tmp_
     # break, a whitespace-only line (ignored), a short row (malformed, kept), a row of empty fields.
     write(
         raw / "products/day/a.csv",
-        b'\xef\xbb\xbfDepartment, PRODUCT_ID ,department_id,product_name,extra\r\n'
+        b"\xef\xbb\xbfDepartment, PRODUCT_ID ,department_id,product_name,extra\r\n"
         b'Books,1,4," Pro, ""1""\nx",e\r\n   \r\nToys,2\r\n,,,,\r\n',
     )
     write(raw / "products/copy.csv", (raw / "products/day/a.csv").read_bytes())

@@ -91,7 +91,7 @@ def test_items_are_checked_against_silver_parents(spark):
 
 
 def test_pending_rows_are_readmitted_expired_or_kept(spark):
-    run = dt.datetime(2025, 4, 10, tzinfo=dt.timezone.utc)
+    run = dt.datetime(2025, 4, 10, tzinfo=dt.UTC)
     rechecked = spark.createDataFrame(
         [
             (1, "accepted", [], T(2025, 4, 9)),
