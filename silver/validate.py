@@ -162,21 +162,25 @@ def validate(df: DataFrame, dataset: str, run_ts: datetime.datetime) -> DataFram
     fields = c.FIELDS[dataset]
     malformed = F.col(c.MALFORMED_RECORD).isNotNull()
 
-    typed: dict[str, Column] = {}
-    reasons: list[Column] = []
-    for field in fields:
-        value = clean(F.col(field.name))
-        parsed = PARSERS[field.type](value)
-        reason = field_reason(field, value, parsed, run_ts)
-        typed[field.name] = F.when(~malformed & reason.isNull(), parsed)
-        reasons.append(reason)
-    reasons += date_mismatches(fields, typed)
+    # Staged selects, one per step: each value is trimmed once, parsed once and checked once.
+    # Written as one nested expression, every use repeats the regexes below it and the generated
+    # code outgrows the JVM's method limit (Spark then falls back to slow interpretation).
+    def step(prefix: str, make) -> DataFrame:
+        return staged.select("*", *(make(f).alias(f"__{prefix}_{f.name}") for f in fields))
 
+    staged = df
+    staged = step("v", lambda f: clean(F.col(f.name)))
+    staged = step("p", lambda f: PARSERS[f.type](F.col(f"__v_{f.name}")))
+    staged = step("r", lambda f: field_reason(f, F.col(f"__v_{f.name}"), F.col(f"__p_{f.name}"), run_ts))
+    staged = step("t", lambda f: F.when(~malformed & F.col(f"__r_{f.name}").isNull(), F.col(f"__p_{f.name}")))
+
+    typed = {f.name: F.col(f"__t_{f.name}") for f in fields}
+    reasons = [F.col(f"__r_{f.name}") for f in fields] + date_mismatches(fields, typed)
     row_reasons = F.when(malformed, F.array(F.lit(c.MALFORMED_ROW))).otherwise(
         F.array_sort(F.array_distinct(F.array_compact(F.array(*reasons))))
     )
     raw = F.create_map(*(x for f in fields for x in (F.lit(f.name), F.col(f.name))))
-    return df.select(
+    return staged.select(
         *(typed[name].alias(name) if name in typed else F.col(name) for name in df.columns),
         raw.alias(c.RAW),
         row_reasons.alias(c.REASONS),
