@@ -131,7 +131,10 @@ def _write_days(root, rng, start, days, sizes, products, injector) -> tuple[Path
         paths.append((root / c.ORDERS / f"{day}.csv", root / c.ORDER_ITEMS / f"{day}.csv"))
         injector.start_file(c.ORDERS)
         injector.start_file(c.ORDER_ITEMS)
-        with paths[-1][0].open("w", newline="") as ofile, paths[-1][1].open("w", newline="") as ifile:
+        with (
+            paths[-1][0].open("w", encoding="utf-8", newline="") as ofile,
+            paths[-1][1].open("w", encoding="utf-8", newline="") as ifile,
+        ):
             olines, ilines = [_header(c.ORDERS)], [_header(c.ORDER_ITEMS)]
             for _ in range(len(sizes) // days + (d < len(sizes) % days)):
                 oid, user = FIRST_ORDER_ID + order_index, FIRST_USER_ID + int(rnd() * users)
@@ -167,7 +170,9 @@ _TS = re.compile(  # groups: year month day hour minute [second [fraction]] [Z |
     r"(Z|([+-])([0-9]{2}):([0-9]{2}))?"
 )
 _MIN_TS = datetime.fromisoformat(c.MIN_TIMESTAMP)
-_MISMATCH = 2  # an order item's state after the referential check; 0 = accepted, a tuple = pending
+# An order item's state after the referential check: 0 accepted, a tuple pending, else rejected for
+# USER_MISMATCH (and ORPHAN_PRODUCT too when its product is unknown: a row collects every reason).
+_MISMATCH, _MISMATCH_NO_PRODUCT = 2, 3
 
 
 @lru_cache(maxsize=1 << 16)
@@ -260,7 +265,7 @@ def expected_outcome(root: Path, late_orders_csv: str = "") -> dict:
         counts = dict.fromkeys(
             ("files", "files_skipped", "rows_read", "accepted", "rejected", "duplicates"), 0
         )
-        reasons, warnings, hashes, won[ds] = Counter(), Counter(), set(), _Winners()
+        reasons, warnings, hashes, won[ds], pending = Counter(), Counter(), set(), _Winners(), []
         for path in sorted((root / ds).rglob("*.csv"), key=lambda p: p.relative_to(root).as_posix()):
             data = path.read_bytes()
             digest = hashlib.sha256(data).digest()
@@ -281,7 +286,8 @@ def expected_outcome(root: Path, late_orders_csv: str = "") -> dict:
         counts["duplicates"], counts["accepted"] = counts["accepted"] - len(winners), len(winners)
         if ds == c.ORDER_ITEMS:
             pending = [v for v in winners if isinstance(v, tuple)]
-            reasons[c.USER_MISMATCH] = winners.count(_MISMATCH)
+            reasons[c.ORPHAN_PRODUCT] = winners.count(_MISMATCH_NO_PRODUCT)
+            reasons[c.USER_MISMATCH] = winners.count(_MISMATCH) + reasons[c.ORPHAN_PRODUCT]
             counts["rejected"] += reasons[c.USER_MISMATCH]
             counts["accepted"] -= len(pending) + reasons[c.USER_MISMATCH]
         names: dict[int, set[str]] = {}
@@ -290,14 +296,14 @@ def expected_outcome(root: Path, late_orders_csv: str = "") -> dict:
         warnings[c.DEPARTMENT_CONFLICT] = sum(len(n) > 1 for n in names.values())
         datasets[ds] = {
             **counts,
-            "pending": len(pending) if ds == c.ORDER_ITEMS else 0,
-            "rejected_by_reason": {r: reasons[r] for r in ROW_REASONS if reasons[r]},
+            "pending": len(pending),
+            "rejected_by_reason": {r: reasons[r] for r in (*ROW_REASONS, c.ORPHAN_PRODUCT) if reasons[r]},
             "warnings": {w: warnings[w] for w in (c.DEPARTMENT_CONFLICT, c.EXTRA_COLUMNS) if warnings[w]},
         }
     late = {c.ORDERS: _Winners()}
     _read_file(c.ORDERS, late_orders_csv, late, Counter(), Counter())
     readmitted = 0
-    for order_id, user_id, product_id in pending:  # order items' pending rows
+    for order_id, user_id, product_id in pending:  # the order items left pending
         user = won[c.ORDERS].get(order_id) or late[c.ORDERS].get(order_id)
         readmitted += user == user_id and won[c.PRODUCTS].get(product_id) is not None
     return {"datasets": datasets, "files_rejected": files_rejected, "late": {"readmitted": readmitted}}
@@ -351,9 +357,10 @@ def _read_file(ds: str, text: str, won: dict, counts: dict, reasons: dict) -> st
         else:  # the referential check, against this run's products and orders
             order_id, user_id, product_id = values[at[ORDER_FK]], values[at[USER_FK]], values[at[PRODUCT_FK]]
             owner = won[c.ORDERS].get(order_id)
+            known_product = won[c.PRODUCTS].get(product_id) is not None
             if owner is not None and owner != user_id:
-                value = _MISMATCH
-            elif owner is None or won[c.PRODUCTS].get(product_id) is None:
+                value = _MISMATCH if known_product else _MISMATCH_NO_PRODUCT
+            elif owner is None or not known_product:
                 value = (order_id, user_id, product_id)
             else:
                 value = 0

@@ -149,8 +149,11 @@ def test_manifest_conserves_rows_for_every_dataset(tmp_path, defects):
 def test_defects_cover_every_reason_and_file_case(dirty):
     _, manifest, _ = dirty
     datasets = manifest["datasets"]
-    assert set().union(*(s["rejected_by_reason"] for s in datasets.values())) == ROW_REASONS
-    assert set(datasets["order_items"]["rejected_by_reason"]) == ROW_REASONS
+    # ORPHAN_PRODUCT may join USER_MISMATCH on an item whose product is unknown too.
+    assert (
+        set().union(*(s["rejected_by_reason"] for s in datasets.values())) - {c.ORPHAN_PRODUCT} == ROW_REASONS
+    )
+    assert set(datasets["order_items"]["rejected_by_reason"]) - {c.ORPHAN_PRODUCT} == ROW_REASONS
     rejected = {(f["dataset"], f["file"].split("/", 1)[0], f["reason"]) for f in manifest["files_rejected"]}
     assert rejected == {(ds, ds, reason) for ds in c.DATASETS for reason in (c.EMPTY_FILE, c.MISSING_COLUMNS)}
     for ds, stats in datasets.items():
@@ -262,3 +265,38 @@ def test_cli_defaults_and_errors(tmp_path, capsys):
     for argv in (["--out", str(out)], ["--out", str(tmp_path / "y"), "--defects", "1.5"]):
         with pytest.raises(SystemExit):
             main(argv)
+
+
+def test_classifier_dedupes_then_checks_parents(tmp_path):
+    """A hand-written drop: dedup winner by timestamp, then USER_MISMATCH (with ORPHAN_PRODUCT when
+    the product is unknown too), pending orphans, and the late order that re-admits one of them."""
+    files = {
+        "products/products.csv": HEADERS["products"] + "1,1,Books,P1\n2,1,Toys,P2\n",
+        "orders/a.csv": HEADERS["orders"] + "1,10,5,2025-04-01T10:00:00,1.00,2025-04-01\n",
+        # Same key, later timestamp, earlier file by path: the later timestamp wins (user 6).
+        "orders/0.csv": HEADERS["orders"] + "1,10,6,2025-04-01T10:00:30,1.00,2025-04-01\n\n   \n",
+        "order_items/a.csv": HEADERS["order_items"]
+        + "1,10,6,,1,1,0,2025-04-01T10:00:00,2025-04-01\n"  # accepted
+        + "2,10,5,,1,2,0,2025-04-01T10:00:00,2025-04-01\n"  # USER_MISMATCH
+        + "3,10,5,,99,3,0,2025-04-01T10:00:00,2025-04-01\n"  # USER_MISMATCH + ORPHAN_PRODUCT
+        + "4,11,7,,2,1,1,2025-04-01T10:00:00,2025-04-01\n"  # pending: order 11 comes late
+        + "5,10,6,,99,4,0,2025-04-01T10:00:00,2025-04-01\n"  # pending: unknown product
+        + "1,10,6,,1,1,0,2025-04-01T10:00:00,2025-04-01\n",  # duplicate of item 1
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    late = HEADERS["orders"] + "1,11,7,2025-04-01T11:00:00,2.00,2025-04-01\n"
+    outcome = expected_outcome(tmp_path, late)
+    orders, items = outcome["datasets"]["orders"], outcome["datasets"]["order_items"]
+    assert (orders["rows_read"], orders["accepted"], orders["duplicates"]) == (2, 1, 1)
+    assert outcome["datasets"]["products"]["warnings"] == {c.DEPARTMENT_CONFLICT: 1}
+    assert {k: items[k] for k in ("rows_read", "accepted", "rejected", "duplicates", "pending")} == {
+        "rows_read": 6,
+        "accepted": 1,
+        "rejected": 2,
+        "duplicates": 1,
+        "pending": 2,
+    }
+    assert items["rejected_by_reason"] == {c.USER_MISMATCH: 2, c.ORPHAN_PRODUCT: 1}
+    assert outcome["late"] == {"readmitted": 1}
