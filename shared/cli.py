@@ -68,7 +68,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_generate(args: argparse.Namespace) -> int:
     from shared import generate
 
-    manifest = generate.run(args)
+    try:
+        manifest = generate.run(args)
+    except (ValueError, FileExistsError) as error:
+        print(f"lakehouse generate: {error}", file=sys.stderr)
+        return 2
     datasets = manifest.get("datasets", {})
     rows = ", ".join(f"{d}={datasets[d]['rows_read']:,}" for d in DATASETS if d in datasets)
     print(f"wrote a raw drop to {args.out} ({rows} rows)")
