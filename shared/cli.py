@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import logging
 import sys
 
 from shared.contract import DATASETS, DEFAULT_GRACE_DAYS
+from shared.warehouse import parse_instant
 
 COUNTS = (
     "files",
@@ -20,11 +20,6 @@ COUNTS = (
     "pending",
     "readmitted",
 )
-
-
-def parse_instant(text: str) -> dt.datetime:
-    value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
 
 
 def render(summary: dict) -> str:

@@ -38,3 +38,9 @@ def new_run_id(now: dt.datetime) -> str:
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def parse_instant(text: str) -> dt.datetime:
+    """An ISO 8601 instant; without an offset it is UTC."""
+    value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
