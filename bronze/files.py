@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass, field
 
-from shared.contract import EMPTY_FILE, FIELD_NAMES, MISSING_COLUMNS
+from shared.contract import EMPTY_FILE, FIELD_NAMES, MISSING_COLUMNS, UNREADABLE_FILE
 
 INGEST, SKIP, REJECT = "ingest", "skip", "reject"
 
@@ -24,6 +24,7 @@ class RawFile:
     hash: str
     header: str | None  # first non-blank line, BOM removed; None when the file has none
     already_ingested: bool = False
+    utf8: bool = True  # False when the bytes are not valid UTF-8
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ def parse_header(line: str) -> list[str]:
 
 
 def plan_file(dataset: str, raw: RawFile, seen_hashes: set[str]) -> FilePlan:
+    if not raw.utf8:
+        return FilePlan(raw, REJECT, UNREADABLE_FILE, "the file is not valid UTF-8")
     if raw.header is None or not raw.header.strip():
         return FilePlan(raw, REJECT, EMPTY_FILE, "the file has no header line")
     names = parse_header(raw.header)
@@ -53,7 +56,8 @@ def plan_file(dataset: str, raw: RawFile, seen_hashes: set[str]) -> FilePlan:
     if raw.already_ingested or raw.hash in seen_hashes:
         return FilePlan(raw, SKIP, detail="content already ingested")
     positions = tuple(names.index(f) for f in FIELD_NAMES[dataset])
-    extra = tuple(n for n in names if n not in FIELD_NAMES[dataset])
+    # Extra: names outside the contract, and repeats (the first occurrence of a name is used).
+    extra = tuple(n for i, n in enumerate(names) if n not in FIELD_NAMES[dataset] or names.index(n) != i)
     return FilePlan(raw, INGEST, positions=positions, width=len(names), extra_columns=extra)
 
 

@@ -90,13 +90,20 @@ def describe_files(spark: SparkSession, raw_root: str, dataset: str, warehouse: 
         return []
     hash_of: dict[str, str] = {}
     header_of: dict[str, str | None] = {}
+    undecodable: set[str] = set()
     non_empty = [path for path, _, size in listing if size > 0]
     if non_empty:
         scan = spark.read.format("binaryFile").load(non_empty)
         for row in scan.select(
-            "path", F.sha2("content", 256).alias("hash"), header_line(F.col("content")).alias("header")
+            "path",
+            F.sha2("content", 256).alias("hash"),
+            header_line(F.col("content")).alias("header"),
+            # Decoding replaces every invalid UTF-8 sequence with U+FFFD.
+            (F.instr(F.decode("content", "UTF-8"), "\ufffd") > 0).alias("undecodable"),
         ).collect():
             hash_of[row.path], header_of[row.path] = row.hash, row.header or None
+            if row.undecodable:
+                undecodable.add(row.path)
     hashes = set(hash_of.values()) | {EMPTY_SHA256}
     known = (
         delta.read(spark, ledger_path(warehouse))
@@ -117,6 +124,7 @@ def describe_files(spark: SparkSession, raw_root: str, dataset: str, warehouse: 
                 hash=digest,
                 header=header_of.get(path),
                 already_ingested=digest in ingested,
+                utf8=path not in undecodable,
             )
         )
     return described

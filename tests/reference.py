@@ -177,7 +177,7 @@ def _timestamp(raw: str, max_ts: dt.datetime) -> tuple[dt.datetime | None, str |
     tz = UTC
     if off and off != "Z":
         oh, om = int(off[1:3]), int(off[4:6])
-        if om > 59:
+        if oh > 23 or om > 59:
             return None, BAD_TIMESTAMP
         sign = -1 if off[0] == "-" else 1
         tz = dt.timezone(sign * dt.timedelta(hours=oh, minutes=om))

@@ -1,7 +1,7 @@
 """File-level decisions: reject, skip or ingest, from file metadata alone."""
 
 from bronze.files import INGEST, REJECT, SKIP, RawFile, group_by_layout, parse_header, plan_files
-from shared.contract import EMPTY_FILE, MISSING_COLUMNS
+from shared.contract import EMPTY_FILE, MISSING_COLUMNS, UNREADABLE_FILE
 
 HEADER = "product_id,department_id,department,product_name"
 
@@ -58,3 +58,10 @@ def test_files_group_by_layout():
     )
     groups = group_by_layout(plans)
     assert sorted(len(g) for g in groups.values()) == [1, 2]
+
+
+def test_undecodable_files_are_rejected_and_repeated_names_are_extra():
+    bad = RawFile("file:/r/x", "file:///r/x", "products/x.csv", 10, "h", HEADER, utf8=False)
+    assert plan_files("products", [bad])[0].reason == UNREADABLE_FILE
+    (plan,) = plan_files("products", [raw("products/y.csv", HEADER + ",product_id")])
+    assert plan.positions == (0, 1, 2, 3) and plan.extra_columns == ("product_id",)

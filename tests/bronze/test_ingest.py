@@ -6,7 +6,7 @@ from chispa import assert_df_equality
 
 from bronze.ingest import ingest_dataset
 from shared import delta
-from shared.contract import EMPTY_FILE, MISSING_COLUMNS
+from shared.contract import EMPTY_FILE, MISSING_COLUMNS, UNREADABLE_FILE
 from shared.warehouse import ledger_path, table_path
 
 AT = dt.datetime(2025, 4, 2, tzinfo=dt.UTC)
@@ -29,6 +29,7 @@ def test_rows_land_verbatim_with_lineage_and_files_are_ingested_once(spark, tmp_
     write(raw / "products/copy.csv", (raw / "products/day/a.csv").read_bytes())
     write(raw / "products/empty.csv", b"")
     write(raw / "products/missing.csv", b"product_id\n1\n")
+    write(raw / "products/latin1.csv", b"product_id,department_id,department,product_name\n1,2,Caf\xe9,x\n")
 
     result = ingest_dataset(spark, str(raw), wh, "products", "run-1", AT)
 
@@ -37,6 +38,7 @@ def test_rows_land_verbatim_with_lineage_and_files_are_ingested_once(spark, tmp_
         ("products/day/a.csv", "skip", None),
         ("products/empty.csv", "reject", EMPTY_FILE),
         ("products/missing.csv", "reject", MISSING_COLUMNS),
+        ("products/latin1.csv", "reject", UNREADABLE_FILE),
     }
     assert result.rows_appended == 3
     bronze = delta.read(spark, table_path(wh, "bronze", "products")).drop("_source_hash", "_ingested_at")
