@@ -5,31 +5,31 @@ from __future__ import annotations
 
 import shutil
 
+from shared.contract import DATASETS, FIELD_NAMES
 from tests.reference import ReferenceLakehouse
 from tests.test_pipeline import RUN_TS, assert_counts_equal, lakehouse_run, normalised, silver_rows
 
-P = "product_id,department_id,department,product_name"
-O = "order_num,order_id,user_id,order_timestamp,total_amount,date"
-I = "id,order_id,user_id,days_since_prior_order,product_id,add_to_cart_order,reordered,order_timestamp,date"
+PRODUCTS_HEADER, ORDERS_HEADER, ITEMS_HEADER = (",".join(FIELD_NAMES[d]) for d in DATASETS)
 
 DROP = {
     # BOM, CRLF, quoted comma / quote / line break, whitespace-only line, row of empty fields, a
     # repeated header name, padded values, a department_id with two names.
     "products/a.csv": (
-        "\ufeff" + P + ",Product_ID\r\n"
+        "\ufeff" + PRODUCTS_HEADER + ",Product_ID\r\n"
         '1,4,Books,"Prod, ""one""",x\r\n'
         "  2 ,\t4 , Toys ,two,y\r\n"
         " \t \r\n"
         ",,,,\r\n"
         '3,5,Garden,"multi\r\nline",z\r\n'
     ),
-    "products/b.csv": P + "\n4,5,Garden,four\n1,4,Books,one again\n0,1,A,B\n5,x,A,B\n6,7,,B\n7,8\n",
+    "products/b.csv": PRODUCTS_HEADER
+    + "\n4,5,Garden,four\n1,4,Books,one again\n0,1,A,B\n5,x,A,B\n6,7,,B\n7,8\n",
     "products/empty.csv": "",
     "products/blank.csv": "\n  \n",
     "products/no_name.csv": "product_id,department_id,department\n9,9,Z\n",
     "products/latin1.csv": None,  # written as bytes below
     "orders/2025-04-01.csv": (
-        O + "\n"
+        ORDERS_HEADER + "\n"
         "1,100,7,2025-04-01T10:00:00,10.00,2025-04-01\n"
         "2,101,7,2025-04-01 23:30:00-02:00,5,2025-04-02\n"  # offset moves it to the next UTC day
         "3,102,8,2025-04-01T10:00Z,12.,2025-04-01\n"
@@ -44,9 +44,10 @@ DROP = {
         "11,110,9,2025-04-01T10:00:00+24:00,1.00,2025-04-01\n"
         " 12 , 111 , 9 , 2025-04-01T10:00:00 , 3.10 , 2025-04-01 \n"
     ),
-    "orders/2025-04-02.csv": O + "\n12,100,7,2025-04-01T10:00:00,11.00,2025-04-01\n",  # same time, later file
+    "orders/2025-04-02.csv": ORDERS_HEADER
+    + "\n12,100,7,2025-04-01T10:00:00,11.00,2025-04-01\n",  # same time, later file
     "order_items/2025-04-01.csv": (
-        I + "\n"
+        ITEMS_HEADER + "\n"
         "1,100,7,,1,1,0,2025-04-01T10:00:00,2025-04-01\n"
         "2,100,8,1,2,1,1,2025-04-01T10:00:00,2025-04-01\n"  # user mismatch
         "3,999,7,1,1,1,1,2025-04-01T10:00:00,2025-04-01\n"  # orphan order
@@ -67,7 +68,7 @@ def write_drop(root):
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         if text is None:
-            path.write_bytes(P.encode() + b"\n8,1,Caf\xe9,x\n")
+            path.write_bytes(PRODUCTS_HEADER.encode() + b"\n8,1,Caf\xe9,x\n")
         else:
             path.write_bytes(text.encode("utf-8"))
 
