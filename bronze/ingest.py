@@ -10,7 +10,8 @@ from pyspark.sql import Column, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import LongType, StringType, StructField, StructType, TimestampType
 
-from bronze.files import INGEST, FilePlan, RawFile, group_by_layout, plan_files
+from bronze import ledger
+from bronze.files import FilePlan, RawFile, group_by_layout, plan_files
 from shared import delta, storage
 from shared.contract import (
     BRONZE,
@@ -56,21 +57,6 @@ def bronze_schema(dataset: str) -> StructType:
     )
 
 
-LEDGER_SCHEMA = StructType(
-    [
-        StructField("dataset", StringType(), nullable=False),
-        StructField("file", StringType(), nullable=False),
-        StructField("hash", StringType(), nullable=False),
-        StructField("size", LongType()),
-        StructField("action", StringType(), nullable=False),
-        StructField("reason", StringType()),
-        StructField("detail", StringType()),
-        StructField("run_id", StringType(), nullable=False),
-        StructField("recorded_at", TimestampType(), nullable=False),
-    ]
-)
-
-
 def header_line(content: Column) -> Column:
     """First non-blank line of the file's first bytes, without a UTF-8 BOM."""
     head = F.decode(F.substring(content, 1, HEADER_BYTES), "UTF-8")
@@ -105,13 +91,7 @@ def describe_files(spark: SparkSession, raw_root: str, dataset: str, warehouse: 
             if row.undecodable:
                 undecodable.add(row.path)
     hashes = set(hash_of.values()) | {EMPTY_SHA256}
-    known = (
-        delta.read(spark, ledger_path(warehouse))
-        .where((F.col("dataset") == dataset) & (F.col("action") == INGEST) & F.col("hash").isin(*hashes))
-        .select("hash")
-        .distinct()
-    )
-    ingested = {row.hash for row in known.collect()}
+    ingested = ledger.ingested_hashes(spark, warehouse, dataset, hashes)
     described = []
     for path, encoded, size in listing:
         digest = hash_of.get(path, EMPTY_SHA256)
@@ -178,7 +158,21 @@ def ensure_bronze_tables(spark: SparkSession, warehouse: str, dataset: str) -> N
         bronze_schema(dataset),
         properties={"delta.enableChangeDataFeed": "true", "delta.appendOnly": "true"},
     )
-    delta.ensure_table(spark, ledger_path(warehouse), LEDGER_SCHEMA)
+    delta.ensure_table(spark, ledger_path(warehouse), ledger.LEDGER_SCHEMA)
+
+
+def append_bronze(spark: SparkSession, warehouse: str, dataset: str, plans, run_id: str, at) -> int:
+    """Append the rows of every file planned for ingestion in one commit tagged with the run id
+    (see bronze.ledger.recover). Returns the number of rows appended, from Delta's metrics."""
+    layouts = [read_layout(spark, dataset, group, run_id, at) for group in group_by_layout(plans).values()]
+    if not layouts:
+        return 0
+    path = table_path(warehouse, BRONZE, dataset)
+    union = layouts[0]
+    for more in layouts[1:]:
+        union = union.unionByName(more)
+    union.write.format("delta").mode("append").option("userMetadata", run_id).save(path)
+    return int(delta.last_operation_metrics(spark, path).get("numOutputRows", 0))
 
 
 def ingest_dataset(
@@ -187,22 +181,8 @@ def ingest_dataset(
     """Append the dataset's new raw files to bronze in one commit, then record every file's fate
     in the ledger (ingest, skip, reject)."""
     ensure_bronze_tables(spark, warehouse, dataset)
+    ledger.recover(spark, warehouse, dataset, at)
     plans = plan_files(dataset, describe_files(spark, raw_root, dataset, warehouse))
-    layouts = [read_layout(spark, dataset, group, run_id, at) for group in group_by_layout(plans).values()]
-    rows_appended = 0
-    if layouts:
-        path = table_path(warehouse, BRONZE, dataset)
-        union = layouts[0]
-        for more in layouts[1:]:
-            union = union.unionByName(more)
-        union.write.format("delta").mode("append").save(path)
-        rows_appended = int(delta.last_operation_metrics(spark, path).get("numOutputRows", 0))
-    if plans:
-        ledger = [
-            (dataset, p.raw.file, p.raw.hash, p.raw.size, p.action, p.reason, p.detail, run_id, at)
-            for p in plans
-        ]
-        spark.createDataFrame(ledger, LEDGER_SCHEMA).write.format("delta").mode("append").save(
-            ledger_path(warehouse)
-        )
+    rows_appended = append_bronze(spark, warehouse, dataset, plans, run_id, at)
+    ledger.record(spark, warehouse, dataset, plans, run_id, at)
     return BronzeResult(dataset, plans, rows_appended)
