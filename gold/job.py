@@ -11,12 +11,13 @@ import json
 from gold.step import run_gold
 from shared.jobargs import resolve
 from shared.spark import get_spark
+from shared.warehouse import utc_now
 
 
 def main(argv: list[str] | None = None) -> dict:
-    args = resolve(["warehouse"], {"dates": ""}, argv)
-    dates = [dt.date.fromisoformat(d) for d in args["dates"].split(",") if d.strip()]
-    run_gold(get_spark("gold"), args["warehouse"], dates)
+    args = resolve(["warehouse", "run_id"], {"dates": ""}, argv)
+    extra = [dt.date.fromisoformat(d) for d in args["dates"].split(",") if d.strip()]
+    dates = run_gold(get_spark("gold"), args["warehouse"], args["run_id"], utc_now(), extra)
     report = {"dates": [d.isoformat() for d in dates]}
     print(json.dumps(report))
     return report

@@ -1,4 +1,6 @@
-"""Gold for one run: recompute only the dates the run touched, replacing exactly those rows."""
+"""Gold for one run: recompute only the dates whose silver rows changed, replacing exactly those
+rows. The dates come from silver's Change Data Feed since gold's own watermarks, so gold can run
+on its own (layer-by-layer reprocessing) and catches up after a run that stopped before it."""
 
 from __future__ import annotations
 
@@ -8,14 +10,63 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from gold.aggregates import daily_sales, department_daily_sales
-from shared import delta
-from shared.contract import DAILY_SALES, DEPARTMENT_DAILY_SALES, GOLD, ORDER_ITEMS, ORDERS, PRODUCTS, SILVER
+from shared import changes, delta
+from shared.contract import (
+    DAILY_SALES,
+    DEPARTMENT_DAILY_SALES,
+    GOLD,
+    ORDER_ITEMS,
+    ORDERS,
+    PRODUCTS,
+    SILVER,
+    WATERMARKS,
+)
 from shared.warehouse import table_path
 
 
-def _silver(spark: SparkSession, warehouse: str, dataset: str, dates: list[dt.date]) -> DataFrame:
-    # Orders and items are partitioned by date, so this filter prunes to the touched partitions.
-    return delta.read(spark, table_path(warehouse, SILVER, dataset)).where(F.col("date").isin(dates))
+def _silver(spark: SparkSession, warehouse: str, dataset: str) -> DataFrame:
+    return delta.read(spark, table_path(warehouse, SILVER, dataset))
+
+
+def moved_products(feed: DataFrame) -> DataFrame:
+    """product_ids whose department name changed in the feed (they move items between
+    departments in department_daily_sales)."""
+    key = ["product_id", "_commit_version"]
+    before = feed.where(F.col("_change_type") == "update_preimage").select(
+        *key, F.col("department").alias("was")
+    )
+    after = feed.where(F.col("_change_type") == "update_postimage").select(*key, "department")
+    return (
+        before.join(after, on=key, how="inner")
+        .where(F.col("was") != F.col("department"))
+        .select("product_id")
+    )
+
+
+def changed_dates(spark: SparkSession, warehouse: str) -> tuple[list[dt.date], dict[str, int]]:
+    """Dates of orders and items changed since gold's watermarks (before and after an update, so
+    an order moved to another day recomputes both days), and dates of items of products whose
+    department changed. Returns (dates, latest silver version of each source that changed)."""
+    marks = table_path(warehouse, GOLD, WATERMARKS)
+    dates, versions = [], {}
+    for dataset in (ORDERS, ORDER_ITEMS, PRODUCTS):
+        source = table_path(warehouse, SILVER, dataset)
+        feed, latest = changes.changes_since_mark(spark, source, marks, f"{SILVER}.{dataset}")
+        if feed is None:
+            continue
+        versions[dataset] = latest
+        if dataset == PRODUCTS:
+            items = _silver(spark, warehouse, ORDER_ITEMS)
+            dates.append(items.join(moved_products(feed), on="product_id", how="left_semi").select("date"))
+        else:
+            dates.append(feed.select("date"))
+    if not dates:
+        return [], versions
+    union = dates[0]
+    for more in dates[1:]:
+        union = union.unionByName(more)
+    # One value per calendar day: small, and it becomes the replaceWhere predicate.
+    return sorted(r[0] for r in union.distinct().collect() if r[0] is not None), versions
 
 
 def replace_dates(path: str, rows: DataFrame, dates: list[dt.date]) -> None:
@@ -24,13 +75,19 @@ def replace_dates(path: str, rows: DataFrame, dates: list[dt.date]) -> None:
     rows.write.format("delta").mode("overwrite").option("replaceWhere", predicate).save(path)
 
 
-def run_gold(spark: SparkSession, warehouse: str, dates: list[dt.date]) -> None:
-    orders = _silver(spark, warehouse, ORDERS, dates)
-    items = _silver(spark, warehouse, ORDER_ITEMS, dates)
-    products = delta.read(spark, table_path(warehouse, SILVER, PRODUCTS))
+def run_gold(
+    spark: SparkSession, warehouse: str, run_id: str, at: dt.datetime, extra_dates: list[dt.date] = ()
+) -> list[dt.date]:
+    """Recompute gold for the changed dates (plus `extra_dates`, for reprocessing); returns them."""
+    marks = table_path(warehouse, GOLD, WATERMARKS)
+    changes.ensure_watermarks(spark, marks)
+    touched, versions = changed_dates(spark, warehouse)
+    dates = sorted(set(touched) | set(extra_dates))
+    orders = _silver(spark, warehouse, ORDERS).where(F.col("date").isin(dates))
+    items = _silver(spark, warehouse, ORDER_ITEMS).where(F.col("date").isin(dates))
     tables = {
         DAILY_SALES: daily_sales(orders, items),
-        DEPARTMENT_DAILY_SALES: department_daily_sales(items, products),
+        DEPARTMENT_DAILY_SALES: department_daily_sales(items, _silver(spark, warehouse, PRODUCTS)),
     }
     for name, rows in tables.items():
         path = table_path(warehouse, GOLD, name)
@@ -38,3 +95,6 @@ def run_gold(spark: SparkSession, warehouse: str, dates: list[dt.date]) -> None:
             rows.write.format("delta").save(path)  # first run: creates the table with its schema
         elif dates:
             replace_dates(path, rows, dates)
+    for dataset, version in versions.items():
+        changes.save_mark(spark, marks, f"{SILVER}.{dataset}", version, run_id, at)
+    return dates

@@ -87,8 +87,8 @@ def run_pipeline(
     try:
         bronze = {d: ingest_dataset(spark, raw_root, warehouse, d, run_id, run_ts) for d in DATASETS}
         silver = run_silver(spark, warehouse, run_id, run_ts, grace_days)
-        run_gold(spark, warehouse, silver.touched_dates)
-        summary["datasets"] = {d: dataset_summary(bronze[d], silver.stats[d]) for d in DATASETS}
+        run_gold(spark, warehouse, run_id, run_ts)
+        summary["datasets"] = {d: dataset_summary(bronze[d], silver[d]) for d in DATASETS}
         rejects = [p for d in DATASETS for p in bronze[d].plans if p.action == REJECT]
         done = [p for d in DATASETS for p in bronze[d].plans if p.action in (INGEST, SKIP)]
         summary["files_rejected"] = [

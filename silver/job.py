@@ -20,10 +20,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = resolve(["warehouse", "run_id"], {"as_of": "", "grace_days": str(DEFAULT_GRACE_DAYS)}, argv)
     at = parse_instant(args["as_of"]) if args["as_of"] else utc_now()
     result = run_silver(get_spark("silver"), args["warehouse"], args["run_id"], at, int(args["grace_days"]))
-    report = {
-        "datasets": {d: asdict(s) for d, s in result.stats.items()},
-        "touched_dates": [d.isoformat() for d in result.touched_dates],
-    }
+    report = {"datasets": {d: asdict(s) for d, s in result.items()}}
     print(json.dumps(report))
     return report
 

@@ -27,7 +27,6 @@ from shared.contract import (
     ORDER_ITEMS,
     ORDERS,
     PENDING,
-    PRIMARY_KEY,
     PRODUCTS,
     QUARANTINE,
     RAW,
@@ -65,12 +64,6 @@ class DatasetStats:
     expired: int = 0
     rejected_by_reason: dict[str, int] = field(default_factory=dict)
     warnings: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass
-class SilverResult:
-    stats: dict[str, DatasetStats]
-    touched_dates: list[dt.date]
 
 
 def to_silver(df: DataFrame, dataset: str, run_id: str, run_ts: dt.datetime) -> DataFrame:
@@ -132,25 +125,6 @@ def resolved_quarantine(resolved: DataFrame, run_id: str, run_ts: dt.datetime) -
     )
 
 
-def touched_dates(spark: SparkSession, warehouse: str, dataset: str, source: DataFrame) -> DataFrame:
-    """Dates whose gold rows this merge can change: the incoming dates, the dates the updated rows
-    had before (a corrected order may move to another day) and, for products, the dates of items
-    of products whose department changed. Must be evaluated before the merge."""
-    target = delta.read(spark, table_path(warehouse, SILVER, dataset))
-    key = F.col(f"s.{PRIMARY_KEY[dataset]}") == F.col(f"t.{PRIMARY_KEY[dataset]}")
-    if dataset == PRODUCTS:
-        moved = (
-            source.alias("s")
-            .join(target.alias("t"), key, how="inner")
-            .where(F.col("s.department") != F.col("t.department"))
-            .select(F.col("s.product_id").alias("product_id"))
-        )
-        items = delta.read(spark, table_path(warehouse, SILVER, ORDER_ITEMS))
-        return items.join(moved, on="product_id", how="left_semi").select("date")
-    before = source.alias("s").join(target.alias("t"), key, how="inner").select(F.col("t.date").alias("date"))
-    return source.select("date").unionByName(before)
-
-
 def summarize(classified: DataFrame, dataset: str, resolved: DataFrame | None) -> DatasetStats:
     """The run's counts from the (cached) classified rows: small aggregates, no row data."""
     counts = {r[0]: r[1] for r in classified.groupBy(DISPOSITION).count().collect()}
@@ -185,11 +159,11 @@ def summarize(classified: DataFrame, dataset: str, resolved: DataFrame | None) -
 
 
 def process_dataset(spark, warehouse, dataset, run_id, run_ts, grace_days):
-    """One dataset's silver step. Returns (stats, dates touched)."""
+    """One dataset's silver step. Returns its stats."""
     increment, version = read_increment(spark, warehouse, dataset)
     waiting = dataset == ORDER_ITEMS and bool(pending_items(spark, warehouse).head(1))
     if increment is None and not waiting:
-        return DatasetStats(), []  # nothing new: no table is touched
+        return DatasetStats()  # nothing new: no table is touched
     fresh = increment is not None
     if not fresh:
         increment = delta.read(spark, table_path(warehouse, BRONZE, dataset)).limit(0)
@@ -211,7 +185,6 @@ def process_dataset(spark, warehouse, dataset, run_id, run_ts, grace_days):
     # Count before writing: Delta re-caches a cached DataFrame when a table it reads is written,
     # and `resolved` reads the quarantine table that this step updates.
     stats = summarize(classified, dataset, resolved)
-    dates = [r[0] for r in touched_dates(spark, warehouse, dataset, source).distinct().collect()]
     merge_silver(spark, warehouse, dataset, source)
     quarantine = to_quarantine(classified.where(F.col(DISPOSITION) != ACCEPTED), dataset, run_id, run_ts)
     if resolved is not None:
@@ -222,7 +195,7 @@ def process_dataset(spark, warehouse, dataset, run_id, run_ts, grace_days):
     for cached in (classified, resolved, source):
         if cached is not None:
             cached.unpersist()
-    return stats, dates
+    return stats
 
 
 def run_silver(
@@ -231,10 +204,6 @@ def run_silver(
     run_id: str,
     run_ts: dt.datetime,
     grace_days: int = DEFAULT_GRACE_DAYS,
-) -> SilverResult:
+) -> dict[str, DatasetStats]:
     ensure_silver_tables(spark, warehouse)
-    stats, dates = {}, set()
-    for dataset in DATASETS:
-        stats[dataset], touched = process_dataset(spark, warehouse, dataset, run_id, run_ts, grace_days)
-        dates.update(d for d in touched if d is not None)
-    return SilverResult(stats, sorted(dates))
+    return {d: process_dataset(spark, warehouse, d, run_id, run_ts, grace_days) for d in DATASETS}

@@ -6,9 +6,8 @@ from __future__ import annotations
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.types import LongType, StringType, StructField, StructType, TimestampType
 
-from shared import delta
+from shared import changes, delta
 from shared.contract import (
     BRONZE,
     DATASETS,
@@ -22,15 +21,6 @@ from shared.contract import (
 from shared.warehouse import table_path
 from silver.schema import QUARANTINE_KEY, QUARANTINE_SCHEMA, silver_checks, silver_schema
 
-WATERMARK_SCHEMA = StructType(
-    [
-        StructField("dataset", StringType(), nullable=False),
-        StructField("bronze_version", LongType(), nullable=False),
-        StructField("run_id", StringType(), nullable=False),
-        StructField("updated_at", TimestampType(), nullable=False),
-    ]
-)
-
 
 def ensure_silver_tables(spark: SparkSession, warehouse: str) -> None:
     for dataset in DATASETS:
@@ -40,45 +30,30 @@ def ensure_silver_tables(spark: SparkSession, warehouse: str) -> None:
             silver_schema(dataset),
             partition_by=PARTITION_BY[dataset],
             checks=silver_checks(dataset),
+            properties=changes.CDF_PROPERTIES,  # gold finds the dates to recompute in it
         )
     delta.ensure_table(
         spark, table_path(warehouse, SILVER, QUARANTINE), QUARANTINE_SCHEMA, partition_by="dataset"
     )
-    delta.ensure_table(spark, table_path(warehouse, SILVER, WATERMARKS), WATERMARK_SCHEMA)
+    changes.ensure_watermarks(spark, marks_path(warehouse))
+
+
+def marks_path(warehouse: str) -> str:
+    return table_path(warehouse, SILVER, WATERMARKS)
 
 
 def read_increment(spark: SparkSession, warehouse: str, dataset: str) -> tuple[DataFrame | None, int]:
-    """Bronze rows appended after silver's watermark, through bronze's Change Data Feed: a run
-    reads only the commits it has not processed, never all of bronze. Returns (rows, version);
-    rows is None when bronze has no commit past the watermark (decided from the log alone)."""
+    """Bronze rows appended after silver's watermark (bronze is append-only, so its change feed
+    holds inserts only). Returns (rows or None when nothing is new, bronze's latest version)."""
     bronze = table_path(warehouse, BRONZE, dataset)
-    latest = delta.latest_version(spark, bronze)
-    marks = delta.read(spark, table_path(warehouse, SILVER, WATERMARKS)).where(F.col("dataset") == dataset)
-    row = marks.select("bronze_version").head()
-    start = 0 if row is None else row[0] + 1
-    if start > latest:
+    feed, latest = changes.changes_since_mark(spark, bronze, marks_path(warehouse), f"{BRONZE}.{dataset}")
+    if feed is None:
         return None, latest
-    columns = delta.read(spark, bronze).columns
-    changes = (
-        spark.read.format("delta")
-        .option("readChangeFeed", "true")
-        .option("startingVersion", start)
-        .option("endingVersion", latest)
-        .load(bronze)
-    )
-    return changes.where(F.col("_change_type") == "insert").select(*columns), latest
+    return feed.where(F.col("_change_type") == "insert").drop(*changes.CHANGE_COLUMNS), latest
 
 
 def save_watermark(spark: SparkSession, warehouse: str, dataset: str, version: int, run_id: str, at) -> None:
-    update = spark.createDataFrame([(dataset, version, run_id, at)], WATERMARK_SCHEMA)
-    (
-        DeltaTable.forPath(spark, table_path(warehouse, SILVER, WATERMARKS))
-        .alias("t")
-        .merge(update.alias("s"), "t.dataset = s.dataset")
-        .whenMatchedUpdateAll()
-        .whenNotMatchedInsertAll()
-        .execute()
-    )
+    changes.save_mark(spark, marks_path(warehouse), f"{BRONZE}.{dataset}", version, run_id, at)
 
 
 def merge_silver(spark: SparkSession, warehouse: str, dataset: str, source: DataFrame) -> dict[str, str]:

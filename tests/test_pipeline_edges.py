@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import shutil
 
-from shared.contract import DATASETS, FIELD_NAMES
+from shared.contract import DATASETS
+from tests.drops import header, write_drop
 from tests.reference import ReferenceLakehouse
 from tests.test_pipeline import RUN_TS, assert_counts_equal, lakehouse_run, normalised, silver_rows
 
-PRODUCTS_HEADER, ORDERS_HEADER, ITEMS_HEADER = (",".join(FIELD_NAMES[d]) for d in DATASETS)
+PRODUCTS_HEADER, ORDERS_HEADER, ITEMS_HEADER = (header(d).rstrip("\n") for d in DATASETS)
 
 DROP = {
     # BOM, CRLF, quoted comma / quote / line break, whitespace-only line, row of empty fields, a
@@ -27,7 +28,7 @@ DROP = {
     "products/empty.csv": "",
     "products/blank.csv": "\n  \n",
     "products/no_name.csv": "product_id,department_id,department\n9,9,Z\n",
-    "products/latin1.csv": None,  # written as bytes below
+    "products/latin1.csv": PRODUCTS_HEADER.encode() + b"\n8,1,Caf\xe9,x\n",  # not UTF-8
     "orders/2025-04-01.csv": (
         ORDERS_HEADER + "\n"
         "1,100,7,2025-04-01T10:00:00,10.00,2025-04-01\n"
@@ -63,19 +64,9 @@ DROP = {
 }
 
 
-def write_drop(root):
-    for name, text in DROP.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if text is None:
-            path.write_bytes(PRODUCTS_HEADER.encode() + b"\n8,1,Caf\xe9,x\n")
-        else:
-            path.write_bytes(text.encode("utf-8"))
-
-
 def test_edge_drop_equals_the_reference(spark, tmp_path):
     raw, pristine = tmp_path / "raw", tmp_path / "pristine"
-    write_drop(raw)
+    write_drop(raw, DROP)
     shutil.copytree(raw, pristine)
     reference = ReferenceLakehouse()
     expected = reference.run(pristine, RUN_TS)
