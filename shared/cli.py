@@ -85,7 +85,10 @@ def cmd_show(args: argparse.Namespace) -> int:
     if not table or not delta.exists(spark, path):
         print(f"no table {args.table!r} in {args.warehouse}", file=sys.stderr)
         return 2
-    rows = delta.read(spark, path)
+    reader = spark.read.format("delta")
+    if args.version is not None:  # time travel: the table as it was at that commit
+        reader = reader.option("versionAsOf", args.version)
+    rows = reader.load(path)
     rows.orderBy(*[c for c in ("date", "department") if c in rows.columns] or [rows.columns[0]]).show(
         args.limit, truncate=False
     )
@@ -112,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("table", help="<layer>.<table>")
     show.add_argument("--warehouse", required=True)
     show.add_argument("--limit", type=int, default=20)
+    show.add_argument("--version", type=int, help="the table as of this Delta version (audits)")
     show.set_defaults(func=cmd_show)
 
     gen = commands.add_parser("generate", help="write a synthetic raw drop in the course format")
