@@ -8,7 +8,9 @@ package resolution on first use and cached outside the repository (LAKEHOUSE_JAR
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from pathlib import Path
 
 from pyspark.sql import SparkSession
@@ -53,6 +55,21 @@ def on_glue() -> bool:
     return "GLUE_VERSION" in os.environ or os.environ.get("AWS_EXECUTION_ENV", "").startswith("AWS_Glue")
 
 
+@contextlib.contextmanager
+def jvm_stdout_to_stderr():
+    """The JVM started inside this block inherits stderr as its stdout, so what Spark and Ivy
+    print (":: loading settings ...") never mixes into our stdout, which `--json` keeps clean."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def get_spark(app_name: str = "lakehouse", master: str | None = None, extra_conf: dict | None = None):
     """Return the Delta-enabled session (an active one is reused: one session per process)."""
     active = SparkSession.getActiveSession()
@@ -67,7 +84,8 @@ def get_spark(app_name: str = "lakehouse", master: str | None = None, extra_conf
         builder = builder.master(master or os.environ.get("LAKEHOUSE_SPARK_MASTER", "local[*]"))
     for key, value in {**conf, **(extra_conf or {})}.items():
         builder = builder.config(key, value)
-    spark = builder.getOrCreate()
+    with jvm_stdout_to_stderr():
+        spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel(os.environ.get("LAKEHOUSE_SPARK_LOG_LEVEL", "ERROR"))
     return spark
 

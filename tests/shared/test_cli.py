@@ -38,3 +38,34 @@ def test_generate_refuses_a_non_empty_target(tmp_path, capsys):
     (tmp_path / "x").write_text("taken")
     assert main(["generate", "--out", str(tmp_path), "--orders", "5"]) == 2
     assert "lakehouse generate:" in capsys.readouterr().err
+
+
+def test_run_json_stdout_is_one_json_object(tmp_path):
+    """As a user runs it: a new process and JVM, whose own output must stay off stdout."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.drops import header, write_drop
+
+    write_drop(tmp_path / "raw", {"products/p.csv": header("products") + "1,2,Books,B\n"})
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "shared.cli",
+            "run",
+            "--raw",
+            str(tmp_path / "raw"),
+            "--warehouse",
+            str(tmp_path / "wh"),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = json.loads(done.stdout)
+    assert summary["status"] == "SUCCEEDED"
+    assert summary["datasets"]["products"]["accepted"] == 1
