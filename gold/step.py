@@ -69,6 +69,19 @@ def changed_dates(spark: SparkSession, warehouse: str) -> tuple[list[dt.date], d
     return sorted(r[0] for r in union.distinct().collect() if r[0] is not None), versions
 
 
+def all_dates(spark: SparkSession, warehouse: str) -> list[dt.date]:
+    """Every date in silver orders and items and in gold: a full gold rebuild (a gold date whose
+    silver rows are gone is replaced by nothing, i.e. removed)."""
+    sources = [_silver(spark, warehouse, ORDERS), _silver(spark, warehouse, ORDER_ITEMS)]
+    path = table_path(warehouse, GOLD, DAILY_SALES)
+    if delta.exists(spark, path):
+        sources.append(delta.read(spark, path))
+    union = sources[0].select("date")
+    for more in sources[1:]:
+        union = union.unionByName(more.select("date"))
+    return sorted(r[0] for r in union.distinct().collect() if r[0] is not None)
+
+
 def replace_dates(path: str, rows: DataFrame, dates: list[dt.date]) -> None:
     """Atomically replace the rows of `dates` (one Delta commit); other dates stay as they are."""
     predicate = "date IN ({})".format(", ".join(f"DATE'{d.isoformat()}'" for d in dates))

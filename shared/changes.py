@@ -31,11 +31,14 @@ def ensure_watermarks(spark: SparkSession, marks: str) -> None:
 
 
 def changes_since_mark(
-    spark: SparkSession, source: str, marks: str, name: str
+    spark: SparkSession, source: str, marks: str, name: str, until: int | None = None
 ) -> tuple[DataFrame | None, int]:
-    """The source's change rows (with `_change_type`) committed after the watermark `name`, and
-    the source's latest version. None when no commit is newer: decided from the logs alone."""
+    """The source's change rows (with `_change_type`) committed after the watermark `name` and up
+    to version `until` (default: the latest), and that last version. None when no commit is newer:
+    decided from the logs alone."""
     latest = delta.latest_version(spark, source)
+    if until is not None:
+        latest = min(latest, until)
     row = delta.read(spark, marks).where(F.col("source") == name).select("version").head()
     start = 0 if row is None else row[0] + 1
     if start > latest:

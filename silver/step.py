@@ -158,9 +158,9 @@ def summarize(classified: DataFrame, dataset: str, resolved: DataFrame | None) -
     return stats
 
 
-def process_dataset(spark, warehouse, dataset, run_id, run_ts, grace_days):
-    """One dataset's silver step. Returns its stats."""
-    increment, version = read_increment(spark, warehouse, dataset)
+def process_dataset(spark, warehouse, dataset, run_id, run_ts, grace_days, until=None):
+    """One dataset's silver step over bronze up to version `until` (default: latest)."""
+    increment, version = read_increment(spark, warehouse, dataset, until)
     waiting = dataset == ORDER_ITEMS and bool(pending_items(spark, warehouse).head(1))
     if increment is None and not waiting:
         return DatasetStats()  # nothing new: no table is touched
@@ -204,6 +204,11 @@ def run_silver(
     run_id: str,
     run_ts: dt.datetime,
     grace_days: int = DEFAULT_GRACE_DAYS,
+    until: dict[str, int] | None = None,
 ) -> dict[str, DatasetStats]:
+    """Silver for every dataset; `until` bounds the bronze version read per dataset (a replay)."""
     ensure_silver_tables(spark, warehouse)
-    return {d: process_dataset(spark, warehouse, d, run_id, run_ts, grace_days) for d in DATASETS}
+    until = until or {}
+    return {
+        d: process_dataset(spark, warehouse, d, run_id, run_ts, grace_days, until.get(d)) for d in DATASETS
+    }

@@ -42,11 +42,15 @@ def marks_path(warehouse: str) -> str:
     return table_path(warehouse, SILVER, WATERMARKS)
 
 
-def read_increment(spark: SparkSession, warehouse: str, dataset: str) -> tuple[DataFrame | None, int]:
-    """Bronze rows appended after silver's watermark (bronze is append-only, so its change feed
-    holds inserts only). Returns (rows or None when nothing is new, bronze's latest version)."""
+def read_increment(
+    spark: SparkSession, warehouse: str, dataset: str, until: int | None = None
+) -> tuple[DataFrame | None, int]:
+    """Bronze rows appended after silver's watermark, up to bronze version `until` (default: the
+    latest); bronze is append-only, so its change feed holds inserts only. Returns (rows or None
+    when nothing is new, the bronze version read up to)."""
     bronze = table_path(warehouse, BRONZE, dataset)
-    feed, latest = changes.changes_since_mark(spark, bronze, marks_path(warehouse), f"{BRONZE}.{dataset}")
+    mark = f"{BRONZE}.{dataset}"
+    feed, latest = changes.changes_since_mark(spark, bronze, marks_path(warehouse), mark, until)
     if feed is None:
         return None, latest
     return feed.where(F.col("_change_type") == "insert").drop(*changes.CHANGE_COLUMNS), latest
