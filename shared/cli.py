@@ -38,6 +38,10 @@ def render(summary: dict) -> str:
     for reject in summary["files_rejected"]:
         lines.append(f"  file rejected: {reject['file']} ({reject['reason']})")
     lines.append(f"  files archived: {summary['archived']}")
+    if "catalog" in summary:
+        lines.append(
+            "  catalog: " + ", ".join(f"{n} {action}" for action, n in sorted(summary["catalog"].items()))
+        )
     lines.append("  tables: " + ", ".join(f"{t}={n:,}" for t, n in summary.get("tables", {}).items()))
     return "\n".join(lines)
 
@@ -55,9 +59,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         quarantine=args.quarantine,
         run_ts=parse_instant(args.as_of) if args.as_of else None,
         grace_days=args.grace_days,
+        register=catalog_registrar(args),
     )
-    print(json.dumps(summary, sort_keys=False) if args.json else render(summary))
+    print(json.dumps(summary) if args.json else render(summary))
     return 0 if summary["status"] == "SUCCEEDED" else 1
+
+
+def catalog_registrar(args: argparse.Namespace):
+    """How a run publishes its tables: Glue (AWS or a Glue-compatible endpoint), JSON files in the
+    warehouse (local engines read them), or not at all."""
+    from shared import catalog
+
+    if args.catalog == "none":
+        return None
+    client = catalog.glue_client(args.glue_endpoint) if args.catalog == "glue" else None
+    return lambda spark, warehouse: catalog.register_tables(spark, warehouse, args.env, glue_client=client)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -154,6 +170,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--grace-days", type=int, default=DEFAULT_GRACE_DAYS, help="days a pending item may wait"
     )
     run.add_argument("--as-of", help="the run's clock (ISO 8601, UTC by default); default: now")
+    run.add_argument(
+        "--catalog", choices=("file", "glue", "none"), default="file", help="where tables are registered"
+    )
+    run.add_argument(
+        "--env", default="dev", help="environment prefix of the catalog databases (<env>_silver)"
+    )
+    run.add_argument("--glue-endpoint", help="a Glue-compatible endpoint URL (default: AWS)")
     run.set_defaults(func=cmd_run)
 
     show = commands.add_parser("show", help="print the first rows of a table, e.g. gold.daily_sales")

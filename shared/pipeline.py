@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import posixpath
+from collections import Counter
+from collections.abc import Callable
 
 from pyspark.sql import SparkSession
 
@@ -29,9 +31,9 @@ def default_sibling(raw_root: str, name: str) -> str:
     return posixpath.join(posixpath.dirname(raw_root.rstrip("/")) or ".", name)
 
 
-def move_files(
-    spark: SparkSession, raw_root: str, target_root: str, plans, run_id: str, reasons: bool
-) -> int:
+def move_files(spark: SparkSession, target_root: str, plans, run_id: str, reasons: bool) -> int:
+    """Move each planned file to the same relative path under target_root (with a .reason.json
+    beside it for rejects)."""
     root = storage.qualify(spark, target_root)
     for plan in plans:
         dst = storage.move(spark, plan.raw.uri, f"{root}/{plan.raw.file}", suffix=run_id)
@@ -74,7 +76,10 @@ def run_pipeline(
     quarantine: str | None = None,
     run_ts: dt.datetime | None = None,
     grace_days: int = DEFAULT_GRACE_DAYS,
+    register: Callable[[SparkSession, str], list[dict]] | None = None,
 ) -> dict:
+    """Run every layer; `register(spark, warehouse)` then publishes the tables to a catalog
+    (shared.catalog), before any raw file moves, so a failure there leaves the run repeatable."""
     run_ts = run_ts or utc_now()
     run_id = new_run_id(run_ts)
     summary: dict = {
@@ -88,20 +93,18 @@ def run_pipeline(
         bronze = {d: ingest_dataset(spark, raw_root, warehouse, d, run_id, run_ts) for d in DATASETS}
         silver = run_silver(spark, warehouse, run_id, run_ts, grace_days)
         run_gold(spark, warehouse, run_id, run_ts)
+        if register is not None:
+            summary["catalog"] = dict(Counter(entry["action"] for entry in register(spark, warehouse)))
         summary["datasets"] = {d: dataset_summary(bronze[d], silver[d]) for d in DATASETS}
-        rejects = [p for d in DATASETS for p in bronze[d].plans if p.action == REJECT]
-        done = [p for d in DATASETS for p in bronze[d].plans if p.action in (INGEST, SKIP)]
+        plans = [(d, p) for d in DATASETS for p in bronze[d].plans]
+        rejects = [p for _, p in plans if p.action == REJECT]
+        done = [p for _, p in plans if p.action in (INGEST, SKIP)]
         summary["files_rejected"] = [
-            {"dataset": d, "file": p.raw.file, "reason": p.reason}
-            for d in DATASETS
-            for p in bronze[d].plans
-            if p.action == REJECT
+            {"dataset": d, "file": p.raw.file, "reason": p.reason} for d, p in plans if p.action == REJECT
         ]
-        move_files(
-            spark, raw_root, quarantine or default_sibling(raw_root, "quarantine"), rejects, run_id, True
-        )
+        move_files(spark, quarantine or default_sibling(raw_root, "quarantine"), rejects, run_id, True)
         summary["archived"] = move_files(
-            spark, raw_root, archive or default_sibling(raw_root, "archived"), done, run_id, False
+            spark, archive or default_sibling(raw_root, "archived"), done, run_id, False
         )
         summary["status"] = "SUCCEEDED"
     except Exception as error:  # the run reports its failure; the caller sets the exit status

@@ -175,6 +175,17 @@ def test_rerunning_the_same_files_changes_no_table(e2e):
         assert again["datasets"][dataset]["rows_read"] == 0
     assert e2e["versions_again"] == e2e["versions_first"]
     assert again["tables"] == e2e["first"]["tables"]
+    assert again["catalog"] == {"unchanged": len(again["tables"])}
+
+
+def test_every_table_is_registered_in_the_catalog(e2e):
+    assert e2e["first"]["catalog"] == {"created": len(e2e["first"]["tables"])}
+    entries = sorted((e2e["warehouse"] / "_catalog").glob("*.json"))
+    assert len(entries) == len(e2e["first"]["tables"])
+    for entry in entries:
+        table = json.loads(entry.read_text())["TableInput"]
+        assert table["Parameters"]["table_type"] == "DELTA"
+        assert table["StorageDescriptor"]["Columns"], entry.name
 
 
 def test_late_parents_readmit_pending_items(e2e):
