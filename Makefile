@@ -30,7 +30,10 @@ demo: setup
 	@echo; echo "--- a second drop brings the orders of the pending items ---"
 	mkdir -p $(DEMO)/raw && cp -r $(DEMO)/late/. $(DEMO)/raw/
 	$(BIN)/lakehouse run --raw $(DEMO)/raw --warehouse $(DEMO)/warehouse
-	@echo; $(BIN)/lakehouse show --warehouse $(DEMO)/warehouse gold.daily_sales
+	@echo; echo "--- gold through the local Athena (sql/views/weekly_sales.sql) ---"
+	$(BIN)/lakehouse query --warehouse $(DEMO)/warehouse "select * from gold.weekly_sales order by 1"
+	@echo; echo "--- post-load validation (sql/validation/gold_reconciliation.sql): 0 failures expected ---"
+	$(BIN)/lakehouse query --warehouse $(DEMO)/warehouse --file sql/validation/gold_reconciliation.sql
 
 test: setup
 	$(BIN)/python -m pytest
@@ -41,6 +44,7 @@ test-slow: setup
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint sql
 
 format: $(VENV)/.installed
 	$(BIN)/ruff format .

@@ -196,6 +196,20 @@ def build_parser() -> argparse.ArgumentParser:
     again.add_argument("--json", action="store_true")
     again.set_defaults(func=cmd_reprocess)
 
+    from shared import audit, maintain, query
+
+    ask = commands.add_parser("query", help="run Athena SQL on the local tables (DuckDB over Delta)")
+    query.add_arguments(ask)
+    ask.set_defaults(func=query.run)
+
+    trail = commands.add_parser("audit", help="bronze time travel: history, a past version, a file's lineage")
+    audit.add_arguments(trail)
+    trail.set_defaults(func=audit.run)
+
+    tidy = commands.add_parser("maintain", help="OPTIMIZE (with ZORDER) and VACUUM every table")
+    maintain.add_arguments(tidy)
+    tidy.set_defaults(func=maintain.run)
+
     gen = commands.add_parser("generate", help="write a synthetic raw drop in the course format")
     from shared import generate
 
