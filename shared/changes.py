@@ -15,6 +15,8 @@ from pyspark.sql.types import LongType, StringType, StructField, StructType, Tim
 from shared import delta
 
 CDF_PROPERTIES = {"delta.enableChangeDataFeed": "true"}
+# Commits that rewrite or delete files without changing data (lakehouse maintain).
+MAINTENANCE = ("OPTIMIZE", "VACUUM START", "VACUUM END")
 CHANGE_COLUMNS = ("_change_type", "_commit_version", "_commit_timestamp")
 WATERMARK_SCHEMA = StructType(
     [
@@ -41,7 +43,7 @@ def changes_since_mark(
         latest = min(latest, until)
     row = delta.read(spark, marks).where(F.col("source") == name).select("version").head()
     start = 0 if row is None else row[0] + 1
-    if start > latest:
+    if start > latest or only_maintenance(spark, source, start, latest):
         return None, latest
     feed = (
         spark.read.format("delta")
@@ -51,6 +53,13 @@ def changes_since_mark(
         .load(source)
     )
     return feed, latest
+
+
+def only_maintenance(spark: SparkSession, source: str, first: int, last: int) -> bool:
+    """True when every commit from `first` to `last` is maintenance: there is nothing to read, and
+    the consumer should not write (its watermark stays; the next data commit moves past them)."""
+    commits = DeltaTable.forPath(spark, source).history().where(F.col("version").between(first, last))
+    return commits.where(~F.col("operation").isin(*MAINTENANCE)).isEmpty()
 
 
 def save_mark(spark: SparkSession, marks: str, name: str, version: int, run_id: str, at: dt.datetime) -> None:
