@@ -38,8 +38,9 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest
 
+# pytest exits 5 when no test is marked slow: that is not a failure.
 test-slow: setup
-	$(BIN)/python -m pytest -m slow
+	$(BIN)/python -m pytest -m slow || [ $$? -eq 5 ]
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
