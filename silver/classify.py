@@ -109,3 +109,28 @@ def resolve_pending(rechecked: DataFrame, run_ts: dt.datetime, grace_days: int) 
         .when(late, F.lit(EXPIRED))
         .otherwise(F.lit(PENDING)),
     )
+
+
+def yield_to_readmitted(new: DataFrame, readmitted: DataFrame, dataset: str) -> DataFrame:
+    """A new accepted row that loses, by the winner order, to an earlier pending row of the same
+    key readmitted in this run is a duplicate: the readmitted row is the one silver gets."""
+    key = PRIMARY_KEY[dataset]
+    rivals = dedupe(readmitted, dataset).select(
+        F.col(key).alias("_rival"),
+        F.col(ORDER_TIMESTAMP).alias("_rival_ts"),
+        F.col(SOURCE_FILE).alias("_rival_file"),
+        F.col(ROW_NUMBER).alias("_rival_row"),
+    )
+    later = (F.col("_rival_ts") > F.col(ORDER_TIMESTAMP)) | (
+        (F.col("_rival_ts") == F.col(ORDER_TIMESTAMP))
+        & (
+            (F.col("_rival_file") > F.col(SOURCE_FILE))
+            | ((F.col("_rival_file") == F.col(SOURCE_FILE)) & (F.col("_rival_row") > F.col(ROW_NUMBER)))
+        )
+    )
+    beaten = (F.col(DISPOSITION) == ACCEPTED) & F.col("_rival").isNotNull() & later
+    return (
+        new.join(rivals, new[key] == rivals["_rival"], how="left")
+        .withColumn(DISPOSITION, F.when(beaten, F.lit(DUPLICATE)).otherwise(F.col(DISPOSITION)))
+        .drop("_rival", "_rival_ts", "_rival_file", "_rival_row")
+    )

@@ -42,7 +42,7 @@ from shared.contract import (
     UPDATED_AT,
 )
 from shared.warehouse import table_path
-from silver.classify import check_references, classify, dedupe, resolve_pending
+from silver.classify import check_references, classify, dedupe, resolve_pending, yield_to_readmitted
 from silver.tables import (
     ensure_silver_tables,
     merge_quarantine,
@@ -175,6 +175,9 @@ def process_dataset(spark, warehouse, dataset, run_id, run_ts, grace_days, until
         classified = check_references(classified, orders, products)
         earlier = classify(validate(pending_items(spark, warehouse), dataset, run_ts), dataset)
         resolved = resolve_pending(check_references(earlier, orders, products), run_ts, grace_days).persist()
+        classified = yield_to_readmitted(
+            classified, resolved.where(F.col(DISPOSITION) == READMITTED), dataset
+        )
     classified = classified.persist()
     admitted = classified.where(F.col(DISPOSITION) == ACCEPTED)
     if resolved is not None:
