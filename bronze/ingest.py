@@ -168,10 +168,7 @@ def append_bronze(spark: SparkSession, warehouse: str, dataset: str, plans, run_
     if not layouts:
         return 0
     path = table_path(warehouse, BRONZE, dataset)
-    union = layouts[0]
-    for more in layouts[1:]:
-        union = union.unionByName(more)
-    union.write.format("delta").mode("append").option("userMetadata", run_id).save(path)
+    delta.union_all(layouts).write.format("delta").mode("append").option("userMetadata", run_id).save(path)
     return int(delta.last_operation_metrics(spark, path).get("numOutputRows", 0))
 
 

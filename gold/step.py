@@ -62,9 +62,7 @@ def changed_dates(spark: SparkSession, warehouse: str) -> tuple[list[dt.date], d
             dates.append(feed.select("date"))
     if not dates:
         return [], versions
-    union = dates[0]
-    for more in dates[1:]:
-        union = union.unionByName(more)
+    union = delta.union_all(dates)
     # One value per calendar day: small, and it becomes the replaceWhere predicate.
     return sorted(r[0] for r in union.distinct().collect() if r[0] is not None), versions
 
@@ -76,9 +74,7 @@ def all_dates(spark: SparkSession, warehouse: str) -> list[dt.date]:
     path = table_path(warehouse, GOLD, DAILY_SALES)
     if delta.exists(spark, path):
         sources.append(delta.read(spark, path))
-    union = sources[0].select("date")
-    for more in sources[1:]:
-        union = union.unionByName(more.select("date"))
+    union = delta.union_all([source.select("date") for source in sources])
     return sorted(r[0] for r in union.distinct().collect() if r[0] is not None)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import reduce
+
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import StructType
@@ -47,3 +49,8 @@ def last_operation_metrics(spark: SparkSession, path: str) -> dict[str, str]:
     """Operation metrics of the table's latest commit (rows inserted, updated, written...)."""
     row = DeltaTable.forPath(spark, path).history(1).select("operationMetrics").head()
     return dict(row[0] or {})
+
+
+def union_all(frames: list[DataFrame]) -> DataFrame:
+    """One DataFrame of several with the same columns (matched by name)."""
+    return reduce(DataFrame.unionByName, frames)
