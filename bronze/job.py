@@ -1,29 +1,41 @@
 """Glue entry point: bronze for one dataset (`--dataset`), one Step Functions Map iteration.
 
 python -m bronze.job --raw PATH --warehouse PATH --dataset orders --run_id ID [--as_of ISO]
-"""
+                     [--catalog none|file|glue] [--env dev]
+
+Besides the append, it leaves the run's report and the archive manifest of the files it handled
+under <warehouse>/_runs/<run_id>/ (shared.runs), for the state machine's archive step."""
 
 from __future__ import annotations
 
 import json
 
 from bronze.ingest import ingest_dataset
+from shared import runs, storage
+from shared.catalog import register_job_tables
+from shared.contract import BRONZE
 from shared.jobargs import resolve
 from shared.spark import get_spark
 from shared.warehouse import parse_instant, utc_now
 
+OPTIONAL = {"as_of": "", "catalog": "none", "env": "dev"}
+
 
 def main(argv: list[str] | None = None) -> dict:
-    args = resolve(["raw", "warehouse", "dataset", "run_id"], {"as_of": ""}, argv)
+    args = resolve(["raw", "warehouse", "dataset", "run_id"], OPTIONAL, argv)
     at = parse_instant(args["as_of"]) if args["as_of"] else utc_now()
-    result = ingest_dataset(
-        get_spark("bronze"), args["raw"], args["warehouse"], args["dataset"], args["run_id"], at
-    )
+    spark = get_spark("bronze")
+    wh, run_id, dataset = args["warehouse"], args["run_id"], args["dataset"]
+    result = ingest_dataset(spark, args["raw"], wh, dataset, run_id, at)
+    register_job_tables(spark, wh, args["catalog"], args["env"], [(BRONZE, dataset)])
     report = {
         "dataset": result.dataset,
         "rows_appended": result.rows_appended,
         "files": [{"file": p.raw.file, "action": p.action, "reason": p.reason} for p in result.plans],
     }
+    runs.write_reasons(spark, args["raw"], run_id, result.plans)
+    runs.write_manifest(spark, wh, args["raw"], dataset, run_id, result.plans)
+    storage.write_json(spark, runs.report_path(wh, run_id, BRONZE, dataset), report)
     print(json.dumps(report))
     return report
 

@@ -13,8 +13,8 @@ from gold.aggregates import daily_sales, department_daily_sales
 from shared import changes, delta
 from shared.contract import (
     DAILY_SALES,
-    DEPARTMENT_DAILY_SALES,
     GOLD,
+    GOLD_TABLES,
     ORDER_ITEMS,
     ORDERS,
     PRODUCTS,
@@ -43,15 +43,21 @@ def moved_products(feed: DataFrame) -> DataFrame:
     )
 
 
-def changed_dates(spark: SparkSession, warehouse: str) -> tuple[list[dt.date], dict[str, int]]:
-    """Dates of orders and items changed since gold's watermarks (before and after an update, so
-    an order moved to another day recomputes both days), and dates of items of products whose
+def mark_name(table: str, dataset: str) -> str:
+    """Each gold table keeps its own watermark per silver source: the tables can be built by
+    separate jobs (one Step Functions Map iteration each) and catch up independently."""
+    return f"{table}:{SILVER}.{dataset}"
+
+
+def changed_dates(spark: SparkSession, warehouse: str, table: str) -> tuple[list[dt.date], dict[str, int]]:
+    """Dates of orders and items changed since `table`'s watermarks (before and after an update,
+    so an order moved to another day recomputes both days), and dates of items of products whose
     department changed. Returns (dates, latest silver version of each source that changed)."""
     marks = table_path(warehouse, GOLD, WATERMARKS)
     dates, versions = [], {}
     for dataset in (ORDERS, ORDER_ITEMS, PRODUCTS):
         source = table_path(warehouse, SILVER, dataset)
-        feed, latest = changes.changes_since_mark(spark, source, marks, f"{SILVER}.{dataset}")
+        feed, latest = changes.changes_since_mark(spark, source, marks, mark_name(table, dataset))
         if feed is None:
             continue
         versions[dataset] = latest
@@ -84,26 +90,37 @@ def replace_dates(path: str, rows: DataFrame, dates: list[dt.date]) -> None:
     rows.write.format("delta").mode("overwrite").option("replaceWhere", predicate).save(path)
 
 
-def run_gold(
-    spark: SparkSession, warehouse: str, run_id: str, at: dt.datetime, extra_dates: list[dt.date] = ()
-) -> list[dt.date]:
-    """Recompute gold for the changed dates (plus `extra_dates`, for reprocessing); returns them."""
-    marks = table_path(warehouse, GOLD, WATERMARKS)
-    changes.ensure_watermarks(spark, marks)
-    touched, versions = changed_dates(spark, warehouse)
-    dates = sorted(set(touched) | set(extra_dates))
+def build(spark: SparkSession, warehouse: str, table: str, dates: list[dt.date]) -> DataFrame:
     orders = _silver(spark, warehouse, ORDERS).where(F.col("date").isin(dates))
     items = _silver(spark, warehouse, ORDER_ITEMS).where(F.col("date").isin(dates))
-    tables = {
-        DAILY_SALES: daily_sales(orders, items),
-        DEPARTMENT_DAILY_SALES: department_daily_sales(items, _silver(spark, warehouse, PRODUCTS)),
-    }
-    for name, rows in tables.items():
+    if table == DAILY_SALES:
+        return daily_sales(orders, items)
+    return department_daily_sales(items, _silver(spark, warehouse, PRODUCTS))
+
+
+def run_gold(
+    spark: SparkSession,
+    warehouse: str,
+    run_id: str,
+    at: dt.datetime,
+    extra_dates: list[dt.date] = (),
+    tables: tuple[str, ...] = GOLD_TABLES,
+) -> list[dt.date]:
+    """Recompute each of `tables` for its changed dates (plus `extra_dates`, for reprocessing);
+    returns every date recomputed."""
+    marks = table_path(warehouse, GOLD, WATERMARKS)
+    changes.ensure_watermarks(spark, marks)
+    recomputed: set[dt.date] = set()
+    for name in tables:
+        touched, versions = changed_dates(spark, warehouse, name)
+        dates = sorted(set(touched) | set(extra_dates))
+        rows = build(spark, warehouse, name, dates)
         path = table_path(warehouse, GOLD, name)
         if not delta.exists(spark, path):
             rows.write.format("delta").save(path)  # first run: creates the table with its schema
         elif dates:
             replace_dates(path, rows, dates)
-    for dataset, version in versions.items():
-        changes.save_mark(spark, marks, f"{SILVER}.{dataset}", version, run_id, at)
-    return dates
+        for dataset, version in versions.items():
+            changes.save_mark(spark, marks, mark_name(name, dataset), version, run_id, at)
+        recomputed.update(dates)
+    return sorted(recomputed)

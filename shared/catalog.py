@@ -210,3 +210,13 @@ def register_tables(
             action = _register_glue(glue_client, database, table_input)
         results.append({"database": database, "table": name, "action": action})
     return results
+
+
+def register_job_tables(spark: SparkSession, warehouse: str, mode: str, env: str, tables) -> list[dict]:
+    """What a job does after its writes: keep the catalog entries of the tables it wrote current.
+    `mode` is the jobs' `--catalog` argument: glue (the Glue Data Catalog of the job's AWS
+    endpoint and region), file (JSON beside the warehouse) or none."""
+    if mode == "none":
+        return []
+    client = glue_client() if mode == "glue" else None
+    return register_tables(spark, warehouse, env, glue_client=client, tables=tables)

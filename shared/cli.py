@@ -215,6 +215,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     generate.add_arguments(gen)
     gen.set_defaults(func=cmd_generate)
+
+    from orchestration.cli import add_commands
+
+    add_commands(commands)
     return parser
 
 

@@ -74,17 +74,26 @@ def one_line(error: Exception) -> str:
 class Session:
     """One DuckDB connection for one query; tables and views are created on first use."""
 
-    def __init__(self, warehouse: str, views_dir: Path):
+    def __init__(
+        self,
+        warehouse: str,
+        views_dir: Path,
+        tables: dict[Ref, str] | None = None,
+        storage_options: dict[str, str] | None = None,
+    ):
+        """`tables` maps (database, table) to a Delta location (default: the warehouse's layers);
+        `storage_options` are delta-rs's, for s3:// locations."""
         self.warehouse = warehouse
-        self.tables = discover_tables(warehouse)
+        self.tables = discover_tables(warehouse) if tables is None else tables
+        self.storage_options = storage_options
         self.views = load_views(views_dir)
         self.ready: set[Ref] = set()
         self.preparing: set[Ref] = set()  # guards against views that read each other in a cycle
         self.con = duckdb.connect()
         # Timestamps with a zone (Delta's) are shown in UTC, like the Spark session writes them.
         self.con.execute("SET TimeZone = 'UTC'")
-        for layer in LAYERS:
-            self.con.execute(f'CREATE SCHEMA "{layer}"')
+        for layer in sorted({*LAYERS, *(ref[0] for ref in [*self.tables, *self.views])}):
+            self.con.execute(f'CREATE SCHEMA IF NOT EXISTS "{layer}"')
 
     def close(self) -> None:
         self.con.close()
@@ -121,7 +130,7 @@ class Session:
     def register_table(self, ref: Ref) -> None:
         layer, name = ref
         try:
-            dataset = DeltaTable(self.tables[ref]).to_pyarrow_dataset()
+            dataset = DeltaTable(self.tables[ref], storage_options=self.storage_options).to_pyarrow_dataset()
         except Exception as error:  # a damaged or unreadable table: say which one
             raise QueryError(f"cannot read table {layer}.{name}: {one_line(error)}") from None
         arrow_name = f"__delta_{layer}_{name}"
@@ -169,10 +178,16 @@ class Session:
         return output_names(statement, engine_names), rows
 
 
-def execute(warehouse: str, sql: str, views_dir: Path = VIEWS_DIR) -> tuple[list[str], list[tuple]]:
+def execute(
+    warehouse: str,
+    sql: str,
+    views_dir: Path = VIEWS_DIR,
+    tables: dict[Ref, str] | None = None,
+    storage_options: dict[str, str] | None = None,
+) -> tuple[list[str], list[tuple]]:
     """Run one bound Athena query; result values are DuckDB's Python objects."""
     statement = parse_statement(sql)
-    session = Session(warehouse, views_dir)
+    session = Session(warehouse, views_dir, tables, storage_options)
     try:
         return session.query(statement)
     finally:

@@ -9,6 +9,7 @@ package resolution on first use and cached outside the repository (LAKEHOUSE_JAR
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 from pathlib import Path
@@ -17,6 +18,13 @@ from pyspark.sql import SparkSession
 
 DELTA_VERSION = "3.3.2"
 DELTA_PACKAGES = (f"io.delta:delta-spark_2.12:{DELTA_VERSION}", f"io.delta:delta-storage:{DELTA_VERSION}")
+# S3A for the local AWS runtime: the hadoop-aws of Spark 3.5's Hadoop (3.3.4) and its AWS SDK.
+S3A_PACKAGES = ("org.apache.hadoop:hadoop-aws:3.3.4",)
+# Set (by the local Glue runner) to the local AWS runtime's endpoint: `s3://` then goes through S3A
+# to it, as `s3://` goes to S3 on Glue.
+S3_ENDPOINT_ENV = "LAKEHOUSE_S3_ENDPOINT"
+# Spark settings a job's runner passes on (JSON object), as Glue applies a job's `--conf`.
+SPARK_CONF_ENV = "LAKEHOUSE_SPARK_CONF"
 
 # Settings that hold on every runtime: UTC everywhere, non-ANSI casts (a failed cast is a null
 # that the validator turns into a reason, never a job failure), Delta as the catalog.
@@ -45,6 +53,23 @@ LOCAL_CONF = {
     "spark.driver.extraJavaOptions": "-Duser.timezone=UTC",
     "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",
 }
+
+
+def s3a_conf(endpoint: str) -> dict:
+    """S3A against an S3-compatible endpoint (path-style, plain HTTP, the environment's keys)."""
+    conf = {
+        "spark.hadoop.fs.s3.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
+        "spark.hadoop.fs.s3a.endpoint": endpoint,
+        "spark.hadoop.fs.s3a.endpoint.region": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+        "spark.hadoop.fs.s3a.path.style.access": "true",
+        "spark.hadoop.fs.s3a.connection.ssl.enabled": endpoint.startswith("https"),
+        "spark.hadoop.fs.s3a.aws.credentials.provider": (
+            "com.amazonaws.auth.EnvironmentVariableCredentialsProvider"
+        ),
+        # The Delta log of an s3:// table is written through S3A: same single-driver log store.
+        "spark.delta.logStore.s3.impl": "io.delta.storage.S3SingleDriverLogStore",
+    }
+    return {key: str(value).lower() if isinstance(value, bool) else value for key, value in conf.items()}
 
 
 def jar_cache() -> Path:
@@ -79,10 +104,15 @@ def get_spark(app_name: str = "lakehouse", master: str | None = None, extra_conf
     conf = dict(COMMON_CONF)
     if not on_glue():
         conf.update(LOCAL_CONF)
-        conf["spark.jars.packages"] = ",".join(DELTA_PACKAGES)
+        packages = DELTA_PACKAGES
+        if os.environ.get(S3_ENDPOINT_ENV):
+            packages += S3A_PACKAGES
+            conf.update(s3a_conf(os.environ[S3_ENDPOINT_ENV]))
+        conf["spark.jars.packages"] = ",".join(packages)
         conf["spark.jars.ivy"] = str(jar_cache())
         builder = builder.master(master or os.environ.get("LAKEHOUSE_SPARK_MASTER", "local[*]"))
-    for key, value in {**conf, **(extra_conf or {})}.items():
+    passed = json.loads(os.environ.get(SPARK_CONF_ENV) or "{}")
+    for key, value in {**conf, **passed, **(extra_conf or {})}.items():
         builder = builder.config(key, value)
     with jvm_stdout_to_stderr():
         spark = builder.getOrCreate()
@@ -92,6 +122,9 @@ def get_spark(app_name: str = "lakehouse", master: str | None = None, extra_conf
 
 if __name__ == "__main__":
     # `python -m shared.spark`: start and stop one session so the jar cache is filled.
-    session = get_spark("lakehouse-setup")
+    # With S3A too: the local AWS runtime's jobs need it, and the first use must not download.
+    session = get_spark(
+        "lakehouse-setup", extra_conf={"spark.jars.packages": ",".join(DELTA_PACKAGES + S3A_PACKAGES)}
+    )
     print(f"Spark {session.version} with Delta Lake {DELTA_VERSION} ready")
     session.stop()

@@ -55,7 +55,7 @@ def move(spark: SparkSession, src: str, dst: str, suffix: str) -> str:
     return target.toString()
 
 
-def write_json(spark: SparkSession, uri: str, payload: dict) -> None:
+def write_json(spark: SparkSession, uri: str, payload: dict | list) -> None:
     fs, path = _fs(spark, uri)
     out = fs.create(path, True)
     try:

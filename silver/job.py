@@ -1,7 +1,9 @@
-"""Glue entry point: silver for every dataset with new bronze rows (products, orders, then items:
-items are checked against parents merged in the same run).
+"""Glue entry point: silver for one dataset (`--dataset`, one Step Functions Map iteration) or
+for all of them in order (products, orders, then items: items are checked against the parents
+merged before them, which is why the state machine runs items in a later wave).
 
-    python -m silver.job --warehouse PATH --run_id ID [--as_of ISO] [--grace_days 7]
+    python -m silver.job --warehouse PATH --run_id ID [--dataset orders] [--as_of ISO]
+                         [--grace_days 7] [--catalog none|file|glue] [--env dev]
 """
 
 from __future__ import annotations
@@ -9,18 +11,39 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
-from shared.contract import DEFAULT_GRACE_DAYS
+from shared import runs, storage
+from shared.catalog import register_job_tables
+from shared.contract import DATASETS, DEFAULT_GRACE_DAYS, QUARANTINE, SILVER
 from shared.jobargs import resolve
 from shared.spark import get_spark
 from shared.warehouse import parse_instant, utc_now
-from silver.step import run_silver
+from silver.step import process_dataset
+from silver.tables import ensure_silver_tables
+
+OPTIONAL = {
+    "dataset": "",
+    "as_of": "",
+    "grace_days": str(DEFAULT_GRACE_DAYS),
+    "catalog": "none",
+    "env": "dev",
+}
 
 
 def main(argv: list[str] | None = None) -> dict:
-    args = resolve(["warehouse", "run_id"], {"as_of": "", "grace_days": str(DEFAULT_GRACE_DAYS)}, argv)
+    args = resolve(["warehouse", "run_id"], OPTIONAL, argv)
+    if args["dataset"] and args["dataset"] not in DATASETS:
+        raise SystemExit(f"--dataset {args['dataset']}: not a dataset (one of {', '.join(DATASETS)})")
     at = parse_instant(args["as_of"]) if args["as_of"] else utc_now()
-    result = run_silver(get_spark("silver"), args["warehouse"], args["run_id"], at, int(args["grace_days"]))
-    report = {"datasets": {d: asdict(s) for d, s in result.items()}}
+    datasets = (args["dataset"],) if args["dataset"] else DATASETS
+    spark, wh, run_id = get_spark("silver"), args["warehouse"], args["run_id"]
+    ensure_silver_tables(spark, wh)
+    stats = {d: process_dataset(spark, wh, d, run_id, at, int(args["grace_days"])) for d in datasets}
+    register_job_tables(
+        spark, wh, args["catalog"], args["env"], [(SILVER, d) for d in (*datasets, QUARANTINE)]
+    )
+    for dataset, result in stats.items():
+        storage.write_json(spark, runs.report_path(wh, run_id, SILVER, dataset), asdict(result))
+    report = {"datasets": {d: asdict(s) for d, s in stats.items()}}
     print(json.dumps(report))
     return report
 

@@ -1,0 +1,129 @@
+"""The orchestration commands of `lakehouse`: local up, deploy, drop, status, demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from orchestration.target import Target, add_target_arguments
+
+
+def cmd_local(args: argparse.Namespace) -> int:
+    from orchestration.local.server import LocalAws
+
+    aws = LocalAws(port=args.port, workdir=args.workdir).start()
+    print(aws.endpoint, flush=True)
+    print(f"local AWS runtime listening at {aws.endpoint}; Ctrl-C stops it", file=sys.stderr, flush=True)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    aws.stop()
+    return 0
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    from orchestration.deploy import deploy
+
+    target = Target.from_args(args)
+    parameters = dict(p.split("=", 1) for p in args.parameter)
+    if target.endpoint:
+        parameters.setdefault("MapConcurrency", "1")  # single-writer Delta log store locally
+    result = deploy(target.env, target.endpoint, parameters, log=lambda m: print(m, file=sys.stderr))
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def cmd_drop(args: argparse.Namespace) -> int:
+    from orchestration.operate import drop
+
+    try:
+        keys = drop(Target.from_args(args), args.files, args.dataset)
+    except ValueError as error:
+        print(f"lakehouse drop: {error}", file=sys.stderr)
+        return 2
+    print(f"{len(keys)} files uploaded to the raw zone")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from orchestration.operate import status
+
+    report = status(Target.from_args(args))
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(f"stack {report['stack']}; lock held by: {report['lock_holder'] or 'nobody'}")
+    print("pending raw files: " + ", ".join(f"{d} {n}" for d, n in report["pending_files"].items()))
+    for e in report["executions"]:
+        print(f"  {e['started']}  {e['status']:<10} {e['name']}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from orchestration.demo import run_demo
+
+    summary = run_demo(args.scenario, args.seed, args.orders, args.days, args.port)
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print_summary(summary)
+    return 0 if summary["execution_status"] == "SUCCEEDED" or args.scenario == "poisoned" else 1
+
+
+def print_summary(summary: dict) -> None:
+    print(f"\nexecution: {summary['execution_status']} ({summary['seconds']} s)")
+    for name, counts in summary["datasets"].items():
+        fields = ("files", "rows_read", "accepted", "rejected", "duplicates", "pending", "readmitted")
+        print(f"  {name:<12} " + ", ".join(f"{f} {counts.get(f, 0)}" for f in fields))
+    print(f"archived files: {summary['archived']}")
+    for check in summary["validation"]:
+        print(f"  validation {check['name']}: {'passed' if check['passed'] else 'FAILED'}")
+    for alert in summary["alerts"]:
+        print(f"  alert: {alert}")
+    sample = summary.get("gold_sample") or {}
+    if sample.get("rows"):
+        print("gold.daily_sales through the Athena API:")
+        print("  " + " | ".join(sample["columns"]))
+        for row in sample["rows"]:
+            print("  " + " | ".join(v if v is not None else "NULL" for v in row))
+
+
+def add_commands(commands) -> None:
+    local = commands.add_parser("local", help="the local AWS runtime")
+    local_commands = local.add_subparsers(dest="local_command", required=True)
+    up = local_commands.add_parser("up", help="start it in the foreground and print its endpoint")
+    up.add_argument("--port", type=int, default=5055)
+    up.add_argument("--workdir", default="var/local-aws", help="job run code and logs")
+    up.set_defaults(func=cmd_local)
+
+    dep = commands.add_parser("deploy", help="create or update the stack and upload the job code")
+    add_target_arguments(dep)
+    dep.add_argument(
+        "--parameter", action="append", default=[], metavar="KEY=VALUE", help="a template parameter"
+    )
+    dep.set_defaults(func=cmd_deploy)
+
+    put = commands.add_parser("drop", help="upload raw CSV files (or drop folders) into the raw zone")
+    put.add_argument("files", nargs="+", type=Path)
+    put.add_argument("--dataset", choices=("products", "orders", "order_items"))
+    add_target_arguments(put)
+    put.set_defaults(func=cmd_drop)
+
+    stat = commands.add_parser("status", help="executions, the pipeline lock, pending raw files")
+    add_target_arguments(stat)
+    stat.add_argument("--json", action="store_true")
+    stat.set_defaults(func=cmd_status)
+
+    demo = commands.add_parser("demo", help="local runtime + deploy + drop + follow + summary")
+    demo.add_argument("--json", action="store_true")
+    demo.add_argument("--scenario", choices=("happy", "poisoned"), default="happy")
+    demo.add_argument("--seed", type=int, help="the sample's seed (default: a new one each time)")
+    demo.add_argument("--orders", type=int, default=1500)
+    demo.add_argument("--days", type=int, default=4)
+    demo.add_argument("--port", type=int, help="default: a free port")
+    demo.set_defaults(func=cmd_demo)

@@ -1,0 +1,144 @@
+"""`lakehouse demo`: the whole system on one machine. Starts the local AWS runtime, deploys the real
+template and state machine to it, drops a freshly generated sample into the raw zone (the
+EventBridge rule starts the pipeline), follows the executions live, and sums up: execution
+status, per-dataset counts, archived files, validation results, alerts, and a few gold rows
+fetched through the Athena API. `--scenario poisoned` adds an object no job can read (a raw file
+sitting in the GLACIER storage class), so bronze fails, the alert goes out and nothing moves."""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from orchestration import operate
+from orchestration.deploy import deploy
+from orchestration.local.server import LocalAws, free_port
+from orchestration.target import LOCAL_ENV, Target
+from shared.generate import generate
+
+HAPPY, POISONED = "happy", "poisoned"
+LOCAL_PARAMETERS = {"MapConcurrency": "1"}  # the local runtime's Delta log store is single-writer
+GOLD_SAMPLE = "select * from gold.daily_sales order by date limit 5"
+VERBS = {"TaskStateEntered": "started", "MapStateEntered": "started", "ExecutionFailed": "FAILED"}
+
+
+def subscribe_alerts(target) -> str:
+    """An SQS queue subscribed to the alert topic, so the demo can show what was sent."""
+    sqs, sns = target.client("sqs"), target.client("sns")
+    url = sqs.create_queue(QueueName=f"lakehouse-{target.env}-alerts-demo")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=target.outputs["AlertTopicArn"], Protocol="sqs", Endpoint=arn)
+    return url
+
+
+def read_alerts(target, url: str) -> list[str]:
+    messages = target.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    return [json.loads(m["Body"]).get("Message", m["Body"]) for m in messages]
+
+
+def poison(target) -> None:
+    target.client("s3").put_object(
+        Bucket=target.outputs["RawBucket"],
+        Key="raw/orders/poisoned.csv",
+        Body=b"order_id,user_id,order_num,order_timestamp,total_amount,date\n",
+        StorageClass="GLACIER",
+    )
+
+
+def athena_rows(target, sql: str, timeout: float = 120) -> dict:
+    athena = target.client("athena")
+    query_id = athena.start_query_execution(
+        QueryString=sql.replace("gold.", f"{LOCAL_ENV}_gold."), WorkGroup=target.outputs["AthenaWorkGroup"]
+    )["QueryExecutionId"]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]["Status"]
+        if state["State"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
+            break
+        time.sleep(0.5)
+    if state["State"] != "SUCCEEDED":
+        return {"error": state.get("StateChangeReason", state["State"])}
+    rows = athena.get_query_results(QueryExecutionId=query_id)["ResultSet"]["Rows"]
+    values = [[cell.get("VarCharValue") for cell in row["Data"]] for row in rows]
+    return {"columns": values[0], "rows": values[1:]} if values else {"columns": [], "rows": []}
+
+
+def progress(stream):
+    def on_event(execution: str, event: dict) -> None:
+        details = event.get("stateEnteredEventDetails") or {}
+        kind = event["type"]
+        if kind in ("TaskStateEntered", "MapStateEntered"):
+            print(f"  [{execution[:8]}] {details.get('name')}", file=stream, flush=True)
+        elif kind in ("ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"):
+            print(f"  [{execution[:8]}] {kind.removeprefix('Execution').upper()}", file=stream, flush=True)
+
+    return on_event
+
+
+def summarise(target, finals: list[dict], alerts: list[str], started: float) -> dict:
+    sfn = target.client("stepfunctions")
+    statuses = [f["status"] for f in finals]
+    status = next((s for s in ("FAILED", "TIMED_OUT", "ABORTED") if s in statuses), "SUCCEEDED")
+    validation, run_ids = [], []
+    for final in finals:
+        events = operate.history(target, final["executionArn"])
+        checks = operate.state_output(events, "RunChecks")
+        if checks:
+            validation = [{"name": c["name"], "passed": c["passed"]} for c in checks.get("validation", [])]
+        for event in events:
+            output = (event.get("stateExitedEventDetails") or {}).get("output")
+            if (event.get("stateExitedEventDetails") or {}).get("name") == "NewPass" and output:
+                run_ids.append(json.loads(output)["run"]["run_id"])
+    s3, bucket = target.client("s3"), target.outputs["RawBucket"]
+    archived = sum(
+        p.get("KeyCount", 0)
+        for p in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="archived/")
+    )
+    del sfn
+    return {
+        "execution_status": status,
+        "executions": [{"name": f["name"], "status": f["status"]} for f in finals],
+        "archived": archived,
+        "validation": validation,
+        "alerts": alerts,
+        "datasets": operate.run_reports(target, run_ids),
+        "seconds": round(time.time() - started, 1),
+    }
+
+
+def run_demo(
+    scenario: str = HAPPY,
+    seed: int | None = None,
+    orders: int = 1500,
+    days: int = 4,
+    port: int | None = None,
+    workdir: str = "var/demo-aws",
+    log=sys.stderr,
+) -> dict:
+    started = time.time()
+    seed = random.SystemRandom().randrange(1, 10**9) if seed is None else seed
+    with LocalAws(port=port or free_port(), workdir=workdir) as aws:
+        print(f"local AWS runtime at {aws.endpoint}", file=log, flush=True)
+        deploy(LOCAL_ENV, aws.endpoint, LOCAL_PARAMETERS, log=lambda m: print(m, file=log, flush=True))
+        target = Target(LOCAL_ENV, aws.endpoint)
+        alerts_url = subscribe_alerts(target)
+        with tempfile.TemporaryDirectory() as folder:
+            drop_dir = Path(folder) / "drop"
+            generate(drop_dir, orders=orders, days=days, defects=0.02, seed=seed)
+            print(f"dropping a generated sample (seed {seed}) into the raw zone", file=log, flush=True)
+            dropped_at = time.time() - 1
+            if scenario == POISONED:
+                poison(target)
+            keys = operate.drop(target, [drop_dir])
+        print(f"{len(keys)} files dropped; following the executions", file=log, flush=True)
+        finals = operate.follow(target, progress(log), dropped_at)
+        summary = summarise(target, finals, read_alerts(target, alerts_url), started)
+        summary["seed"] = seed
+        summary["gold_sample"] = (
+            athena_rows(target, GOLD_SAMPLE) if summary["execution_status"] == "SUCCEEDED" else None
+        )
+    return summary

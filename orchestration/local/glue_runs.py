@@ -1,0 +1,224 @@
+"""Glue job runs that run: each StartJobRun on the local AWS runtime executes the job's real script
+(ScriptLocation, from the artifacts bucket) with its `--extra-py-files` on the path, as a local
+Spark process whose `s3://` goes through S3A to the runtime. The run's state follows the process:
+RUNNING while it lives, SUCCEEDED on exit 0, FAILED with the error line as ErrorMessage, TIMEOUT
+after the run's Timeout (minutes), STOPPED after BatchStopJobRun. moto's own MaxConcurrentRuns
+check sees these states, so excess runs fail with ConcurrentRunsExceededException as on AWS.
+
+What differs from Glue, on purpose: `--conf` settings are applied except S3DynamoDBLogStore's
+(its jar is not obtainable here; local runs use the single-driver log store, which is why the
+local deploy runs the Map iterations one at a time); workers are one local[*] Spark driver."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+from moto.glue import models as glue_models
+from moto.glue import responses as glue_responses
+from moto.s3.models import s3_backends
+
+from shared.spark import S3_ENDPOINT_ENV, SPARK_CONF_ENV
+
+# Glue arguments the Glue service itself consumes; the script still sees them, as on Glue.
+LOG_STORE_CONF = "spark.delta.logStore."
+DYNAMODB_LOG_STORE = "S3DynamoDBLogStore"
+ERROR_LINE = re.compile(r"^\s*([\w.]+(Error|Exception|Exit)\b.*)$")
+RUNNING, SUCCEEDED, FAILED, TIMEOUT, STOPPED = "RUNNING", "SUCCEEDED", "FAILED", "TIMEOUT", "STOPPED"
+
+_settings: dict = {"endpoint": None, "workdir": None}
+_installed = False
+
+
+def configure(endpoint: str, workdir: Path) -> None:
+    """Where the runtime listens (the jobs' AWS endpoint) and where runs keep code and logs."""
+    _settings.update(endpoint=endpoint, workdir=Path(workdir))
+
+
+def spark_confs(conf_argument: str | None) -> dict[str, str]:
+    """Glue's chained `--conf a=b --conf c=d` value as a dict, without the DynamoDB log store."""
+    confs = {}
+    for part in re.split(r"\s*--conf\s+", (conf_argument or "").strip()):
+        key, sep, value = part.partition("=")
+        if sep and not (key.startswith(LOG_STORE_CONF) or DYNAMODB_LOG_STORE in key):
+            confs[key.strip()] = value.strip()
+    return confs
+
+
+def error_message(log: str) -> str:
+    """The last exception line of the job's output (what Glue shows as ErrorMessage)."""
+    lines = [line for line in log.splitlines() if line.strip()]
+    for line in reversed(lines):
+        match = ERROR_LINE.match(line)
+        if match:
+            return match.group(1)[:2000]
+    return (lines[-1] if lines else "the job exited with an error")[:2000]
+
+
+def fetch(account_id: str, uri: str, target: Path) -> Path:
+    """Copy an s3:// object of the runtime to a local file (read in process, not over HTTP)."""
+    parsed = urlparse(uri)
+    key = s3_backends[account_id]["aws"].get_object(parsed.netloc, parsed.path.lstrip("/"))
+    if key is None:
+        raise FileNotFoundError(f"{uri} does not exist")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(key.value)
+    return target
+
+
+class LocalProcess:
+    """One job run's process and its Glue-visible state."""
+
+    def __init__(self, command: list[str], env: dict, log_path: Path, timeout_minutes: int | None):
+        self.state, self.error, self.finished = RUNNING, None, None
+        self.started = dt.datetime.now(dt.UTC)
+        self.log_path = log_path
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = open(log_path, "wb")  # noqa: SIM115 (closed by the watcher)
+        self.process = subprocess.Popen(command, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        self._stop_reason: str | None = None
+        limit = timeout_minutes * 60 if timeout_minutes else None
+        threading.Thread(target=self._watch, args=(limit,), daemon=True).start()
+
+    def _watch(self, limit: float | None) -> None:
+        try:
+            code = self.process.wait(timeout=limit)
+        except subprocess.TimeoutExpired:
+            self._stop_reason = TIMEOUT
+            self.process.kill()
+            code = self.process.wait()
+        self._log.close()
+        self.finished = dt.datetime.now(dt.UTC)
+        if self._stop_reason == TIMEOUT:
+            self.state, self.error = TIMEOUT, f"Job run timed out after {limit / 60:g} minutes"
+        elif self._stop_reason == STOPPED:
+            self.state = STOPPED
+        elif code == 0:
+            self.state = SUCCEEDED
+        else:
+            self.state = FAILED
+            self.error = error_message(self.log_path.read_text(errors="replace"))
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self._stop_reason = STOPPED
+            self.process.terminate()
+
+
+def launch(job, run) -> LocalProcess:
+    """Start `run` of `job`: fetch the script and extra Python files, run them like Glue does."""
+    workdir = _settings["workdir"]
+    endpoint = _settings["endpoint"]
+    if workdir is None or endpoint is None:
+        raise RuntimeError(
+            "the local Glue runner is not configured (orchestration.local.glue_runs.configure)"
+        )
+    home = workdir / "glue" / job.name / run.job_run_id
+    args = dict(run.arguments or {})
+    script = fetch(job.backend.account_id, job.command["ScriptLocation"], home / "script" / "job_script.py")
+    paths = [
+        str(fetch(job.backend.account_id, uri.strip(), home / "py" / Path(urlparse(uri.strip()).path).name))
+        for uri in args.get("--extra-py-files", "").split(",")
+        if uri.strip()
+    ]
+    command = [sys.executable, str(script), "--JOB_NAME", job.name, "--JOB_RUN_ID", run.job_run_id]
+    for name, value in args.items():
+        command += [name, str(value)]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(paths),
+        S3_ENDPOINT_ENV: endpoint,
+        "AWS_ENDPOINT_URL": endpoint,
+        SPARK_CONF_ENV: json.dumps(spark_confs(args.get("--conf"))),
+    }
+    return LocalProcess(command, env, home / "output.log", run.timeout or job.timeout)
+
+
+def _start_job_run(original):
+    def start_job_run(self, *args, **kwargs):
+        run_id = original(self, *args, **kwargs)
+        run = self.job_runs[-1]
+        run.local = launch(self, run)
+        return run_id
+
+    return start_job_run
+
+
+def _status(original):
+    def status(self):
+        local = getattr(self, "local", None)
+        return local.state if local is not None else original.fget(self)
+
+    return property(status, original.fset)
+
+
+def _as_dict(original):
+    def as_dict(self):
+        result = original(self)
+        local = getattr(self, "local", None)
+        if local is not None:
+            end = local.finished or dt.datetime.now(dt.UTC)
+            result.update(
+                JobRunState=local.state,
+                StartedOn=local.started,
+                LastModifiedOn=end,
+                ExecutionTime=int((end - local.started).total_seconds()),
+                GlueVersion=getattr(self, "glue_version", None) or "5.1",
+                LogGroupName=str(local.log_path),
+            )
+            if local.finished:
+                result["CompletedOn"] = local.finished
+            else:
+                result.pop("CompletedOn", None)
+            if local.error:
+                result["ErrorMessage"] = local.error
+        return result
+
+    return as_dict
+
+
+def batch_stop_job_run(self):
+    """BatchStopJobRun, which moto lacks: stop the listed runs' processes."""
+    name = self._get_param("JobName")
+    job = self.glue_backend.get_job(name)
+    stopped, errors = [], []
+    for run_id in self._get_param("JobRunIds") or []:
+        run = next((r for r in job.job_runs if r.job_run_id == run_id), None)
+        if run is None:
+            errors.append(
+                {"JobName": name, "JobRunId": run_id, "ErrorDetail": {"ErrorCode": "EntityNotFoundException"}}
+            )
+            continue
+        if getattr(run, "local", None) is not None:
+            run.local.stop()
+        stopped.append({"JobName": name, "JobRunId": run_id})
+    return json.dumps({"SuccessfulSubmissions": stopped, "Errors": errors})
+
+
+def install() -> None:
+    """Patch moto's Glue job runs (idempotent; before the server starts)."""
+    global _installed
+    if _installed:
+        return
+    glue_models.FakeJob.start_job_run = _start_job_run(glue_models.FakeJob.start_job_run)
+    glue_models.FakeJobRun.status = _status(glue_models.FakeJobRun.status)
+    glue_models.FakeJobRun.as_dict = _as_dict(glue_models.FakeJobRun.as_dict)
+    glue_responses.GlueResponse.batch_stop_job_run = batch_stop_job_run
+    _installed = True
+
+
+def stop_all() -> None:
+    """Stop every job run still running (the runtime is shutting down)."""
+    for backend in glue_models.glue_backends.values():
+        for regional in backend.values():
+            for job in regional.jobs.values():
+                for run in job.job_runs:
+                    if getattr(run, "local", None) is not None:
+                        run.local.stop()

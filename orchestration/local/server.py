@@ -1,0 +1,65 @@
+"""The local AWS runtime: moto's server, in this process, with the fixes and extensions that let
+the project's real template and state machine run unmodified (orchestration.local.*): Step
+Functions executing the ASL, Glue job runs as local Spark processes, Athena queries on the local
+engine, EventBridge starting executions, CloudFormation creating Glue, Athena and state machine
+resources. It listens on 127.0.0.1 only."""
+
+from __future__ import annotations
+
+import json
+import socket
+import urllib.request
+from pathlib import Path
+
+from moto.server import ThreadedMotoServer
+
+from orchestration.local import athena, cfn_models, glue_runs, moto_fixes
+from orchestration.target import DEFAULT_PORT, DEFAULT_REGION, local_environment
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class LocalAws:
+    def __init__(self, port: int | None = DEFAULT_PORT, workdir: str | Path = "var/local-aws"):
+        self.port = port or free_port()
+        self.workdir = Path(workdir).resolve()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self._server: ThreadedMotoServer | None = None
+
+    def start(self) -> LocalAws:
+        local_environment(self.endpoint)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        moto_fixes.install()
+        moto_fixes.set_port(self.port)
+        cfn_models.install()
+        glue_runs.install()
+        glue_runs.configure(self.endpoint, self.workdir)
+        athena.install()
+        athena.configure(self.endpoint, DEFAULT_REGION)
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self._server.start()
+        # Step Functions executes the ASL for real (moto's default only records executions).
+        request = urllib.request.Request(
+            f"{self.endpoint}/moto-api/config",
+            data=json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        urllib.request.urlopen(request, timeout=10).close()
+        return self
+
+    def stop(self) -> None:
+        glue_runs.stop_all()
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def __enter__(self) -> LocalAws:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -1,0 +1,159 @@
+"""What an operator does with a deployment: drop files into the raw zone, see its status, follow
+an execution, read its alerts and run reports. Used by the CLI and the demo alike."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from shared.contract import DATASETS
+from shared.runs import RUNS_DIR
+
+RAW_PREFIX = "raw"
+LOCK_KEY = {"lock_id": {"S": "pipeline"}}
+FINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+
+
+def drop_keys(paths: list[Path], dataset: str | None = None) -> list[tuple[Path, str]]:
+    """(file, raw key) for each CSV given, or found under a folder given. The dataset is
+    `dataset`, else the nearest parent folder named like one (a generated drop's layout)."""
+    found = []
+    for path in paths:
+        files = sorted(p for p in path.rglob("*.csv")) if path.is_dir() else [path]
+        for file in files:
+            name = dataset or next((p.name for p in file.parents if p.name in DATASETS), None)
+            if name is None:
+                raise ValueError(
+                    f"{file}: not under a products/, orders/ or order_items/ folder; use --dataset"
+                )
+            folder = next((p for p in file.parents if p.name == name), None)
+            inner = file.relative_to(folder).as_posix() if folder else file.name
+            found.append((file, f"{RAW_PREFIX}/{name}/{inner}"))
+    return found
+
+
+def drop(target, paths: list[Path], dataset: str | None = None) -> list[str]:
+    s3, bucket = target.client("s3"), target.outputs["RawBucket"]
+    keys = []
+    for file, key in drop_keys(paths, dataset):
+        s3.upload_file(str(file), bucket, key)
+        keys.append(key)
+    return keys
+
+
+def pending_files(target) -> dict[str, int]:
+    s3, bucket = target.client("s3"), target.outputs["RawBucket"]
+    counts = {}
+    for dataset in DATASETS:
+        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"{RAW_PREFIX}/{dataset}/")
+        counts[dataset] = sum(page.get("KeyCount", 0) for page in pages)
+    return counts
+
+
+def executions(target, limit: int = 10) -> list[dict]:
+    sfn = target.client("stepfunctions")
+    found = sfn.list_executions(stateMachineArn=target.outputs["StateMachineArn"], maxResults=limit)
+    return found["executions"]
+
+
+def lock_holder(target) -> str | None:
+    item = target.client("dynamodb").get_item(
+        TableName=target.outputs["LockTable"], Key=LOCK_KEY, ConsistentRead=True
+    )
+    return item.get("Item", {}).get("owner", {}).get("S")
+
+
+def status(target) -> dict:
+    return {
+        "env": target.env,
+        "stack": target.outputs.get("StackName") or f"lakehouse-{target.env}",
+        "lock_holder": lock_holder(target),
+        "pending_files": pending_files(target),
+        "executions": [
+            {
+                "name": e["name"],
+                "status": e["status"],
+                "started": e["startDate"].isoformat(),
+                "stopped": e["stopDate"].isoformat() if e.get("stopDate") else None,
+            }
+            for e in executions(target)
+        ],
+    }
+
+
+def history(target, execution_arn: str) -> list[dict]:
+    sfn, events, token = target.client("stepfunctions"), [], None
+    while True:
+        page = sfn.get_execution_history(
+            executionArn=execution_arn, maxResults=1000, **({"nextToken": token} if token else {})
+        )
+        events += page["events"]
+        token = page.get("nextToken")
+        if not token:
+            return events
+
+
+def follow(target, on_event, started_after: float, timeout: float = 3600, settle: float = 5) -> list[dict]:
+    """Wait until every execution started since `started_after` (epoch seconds) has ended and no
+    new one has appeared for `settle` seconds; call on_event(execution name, event) for each new
+    history event meanwhile. Returns the executions' final descriptions."""
+    sfn = target.client("stepfunctions")
+    seen: dict[str, int] = {}
+    deadline, quiet_since = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        mine = [e for e in executions(target, 100) if e["startDate"].timestamp() >= started_after]
+        for execution in mine:
+            events = history(target, execution["executionArn"])
+            for event in events[seen.get(execution["name"], 0) :]:
+                on_event(execution["name"], event)
+            seen[execution["name"]] = len(events)
+        if mine and all(e["status"] in FINAL for e in mine):
+            quiet_since = quiet_since or time.monotonic()
+            if time.monotonic() - quiet_since >= settle:
+                return [sfn.describe_execution(executionArn=e["executionArn"]) for e in mine]
+        else:
+            quiet_since = None
+        time.sleep(1)
+    raise TimeoutError("executions still running after the timeout")
+
+
+def state_output(events: list[dict], state: str) -> dict | None:
+    """The output of the last exit of `state` in a history."""
+    for event in reversed(events):
+        details = event.get("stateExitedEventDetails")
+        if details and details.get("name") == state and details.get("output"):
+            return json.loads(details["output"])
+    return None
+
+
+def run_reports(target, run_ids: list[str]) -> dict[str, dict]:
+    """The datasets part of `lakehouse run`'s summary, from the jobs' run reports: files from
+    bronze's, row counts from silver's, summed over the runs (passes) given."""
+    s3, bucket = target.client("s3"), target.outputs["DwhBucket"]
+    datasets = {}
+    for dataset in DATASETS:
+        total: dict = {"files": 0, "files_skipped": 0}
+        for run_id in run_ids:
+            for layer in ("bronze", "silver"):
+                key = f"warehouse/{RUNS_DIR}/{run_id}/{layer}/{dataset}.json"
+                try:
+                    report = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+                except s3.exceptions.NoSuchKey:
+                    continue
+                if layer == "bronze":
+                    actions = [f["action"] for f in report["files"]]
+                    total["files"] += actions.count("ingest")
+                    total["files_skipped"] += actions.count("skip")
+                else:
+                    add(total, report)
+        datasets[dataset] = total
+    return datasets
+
+
+def add(total: dict, report: dict) -> None:
+    for key, value in report.items():
+        if isinstance(value, dict):
+            add(total.setdefault(key, {}), value)
+        elif isinstance(value, int | float):
+            total[key] = total.get(key, 0) + value

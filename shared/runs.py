@@ -1,0 +1,81 @@
+"""What one orchestrated run leaves for the state machine and the operator, beside the warehouse
+under `<warehouse>/_runs/<run_id>/`: each job's report (`<layer>/<name>.json`) and bronze's
+archive manifest (`archive/<dataset>/page-NNNNN.json`).
+
+Glue returns nothing but a state to Step Functions, so the files bronze handled are handed over as
+data: the manifest lists exactly those files with where each goes, in pages small enough for a
+state's payload, and the state machine moves them (copy, verify, delete) only after every layer
+succeeded."""
+
+from __future__ import annotations
+
+import posixpath
+from urllib.parse import urlparse
+
+from pyspark.sql import SparkSession
+
+from bronze.files import INGEST, REJECT, SKIP
+from shared import storage
+from shared.warehouse import absolute
+
+RUNS_DIR = "_runs"
+ARCHIVED, QUARANTINED = "archived", "quarantine"
+PAGE_SIZE = 200  # files per manifest page: ~40 KB of JSON, far below the 256 KB state payload limit
+
+
+def run_dir(warehouse: str, run_id: str) -> str:
+    return f"{absolute(warehouse).rstrip('/')}/{RUNS_DIR}/{run_id}"
+
+
+def report_path(warehouse: str, run_id: str, layer: str, name: str) -> str:
+    return f"{run_dir(warehouse, run_id)}/{layer}/{name}.json"
+
+
+def raw_key_prefix(raw_root: str) -> str:
+    """The object key prefix of the raw zone: `raw` for s3://bucket/raw."""
+    return urlparse(raw_root).path.strip("/")
+
+
+def moves(plans, raw_root: str, run_id: str) -> list[dict]:
+    """{key, target, size} for each file bronze decided on: ingested and skipped files go to
+    `archived/<run_id>/<file>`, rejected ones to `quarantine/<run_id>/<file>` (keys of the raw
+    bucket; the run id keeps a re-sent file from overwriting the one archived before)."""
+    prefix = raw_key_prefix(raw_root)
+    parent = posixpath.dirname(prefix)
+    entries = []
+    for plan in plans:
+        if plan.action not in (INGEST, SKIP, REJECT):
+            continue
+        zone = QUARANTINED if plan.action == REJECT else ARCHIVED
+        entries.append(
+            {
+                "key": posixpath.join(prefix, plan.raw.file),
+                "target": posixpath.join(parent, zone, run_id, plan.raw.file),
+                "size": plan.raw.size,
+            }
+        )
+    return entries
+
+
+def pages(entries: list[dict], size: int = PAGE_SIZE) -> list[list[dict]]:
+    return [entries[start : start + size] for start in range(0, len(entries), size)]
+
+
+def write_manifest(spark: SparkSession, warehouse: str, raw_root: str, dataset: str, run_id: str, plans):
+    """One JSON array per page; no page at all when bronze handled no file."""
+    folder = f"{run_dir(warehouse, run_id)}/archive/{dataset}"
+    for number, page in enumerate(pages(moves(plans, raw_root, run_id))):
+        storage.write_json(spark, f"{folder}/page-{number:05d}.json", page)
+
+
+def write_reasons(spark: SparkSession, raw_root: str, run_id: str, plans) -> None:
+    """A `.reason.json` where each rejected file will land in the quarantine zone."""
+    root = absolute(raw_root).rstrip("/")
+    zone = posixpath.join(posixpath.dirname(root), QUARANTINED, run_id)
+    for plan in plans:
+        if plan.action == REJECT:
+            storage.write_json(
+                spark,
+                f"{zone}/{plan.raw.file}.reason.json",
+                {"file": plan.raw.file, "reason": plan.reason, "detail": plan.detail, "run_id": run_id},
+            )
