@@ -1,0 +1,207 @@
+"""orchestration/template.yaml and its packaging: pure Python, no AWS."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from cfnlint.decode.cfn_yaml import loads
+
+from orchestration.package import asl_path, package, template_path
+
+SUBSTITUTIONS = {
+    "RawBucket",
+    "DwhBucket",
+    "ArtifactsBucket",
+    "CodePrefix",
+    "BronzeJob",
+    "SilverJob",
+    "GoldJob",
+    "LockTable",
+    "AlertTopic",
+    "AthenaWorkGroup",
+    "AthenaDatabase",
+    "CrawlerName",
+    "RunCrawler",
+    "MapConcurrency",
+    "JobTimeoutSeconds",
+    "Environment",
+}
+# Actions AWS only authorises on Resource "*" (commented as such in the template).
+STAR_RESOURCE_ONLY = {
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+    "cloudwatch:PutMetricData",
+}
+ACCOUNT_ROOT = "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"
+PLACEHOLDER_TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Environment:
+    Type: String
+Resources:
+  Machine:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      RoleArn: !Sub arn:${AWS::Partition}:iam::${AWS::AccountId}:role/x
+      Definition:
+        StartAt: NotPackaged
+        States:
+          NotPackaged: {Type: Fail, Error: NotPackaged}
+      DefinitionSubstitutions:
+        Environment: !Ref Environment
+"""
+ASL = {"StartAt": "Done", "States": {"Done": {"Type": "Succeed", "Comment": "${Environment}"}}}
+
+
+@pytest.fixture(scope="module")
+def template():
+    return loads(template_path().read_text(encoding="utf-8"))
+
+
+def resources(template, kind):
+    return {name: r for name, r in template["Resources"].items() if r["Type"] == kind}
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def statements(document):
+    """The statements of a policy document; both branches of a conditional (Fn::If) statement."""
+    for statement in as_list(document["Statement"]):
+        if "Fn::If" in statement:
+            yield from (s for s in statement["Fn::If"][1:] if "Effect" in s)
+        else:
+            yield statement
+
+
+def role_statements(template):
+    for name, role in resources(template, "AWS::IAM::Role").items():
+        for policy in role["Properties"].get("Policies", []):
+            for statement in statements(policy["PolicyDocument"]):
+                yield name, statement
+
+
+def test_the_template_parses(template):
+    assert template["AWSTemplateFormatVersion"] == "2010-09-09"
+    assert {"Environment", "CodeVersion", "MapConcurrency", "EnableCrawler"} <= set(template["Parameters"])
+
+
+def test_the_state_machine_has_every_substitution_and_the_placeholder(template):
+    (machine,) = resources(template, "AWS::StepFunctions::StateMachine").values()
+    props = machine["Properties"]
+    assert set(props["DefinitionSubstitutions"]) == SUBSTITUTIONS
+    assert props["Definition"]["StartAt"] == "NotPackaged"
+    assert props["LoggingConfiguration"]["Level"] == "ERROR"
+
+
+def test_every_substitution_the_asl_uses_is_defined():
+    if not asl_path().exists():
+        pytest.skip("orchestration/statemachine.asl.json is not there yet")
+    used = set(re.findall(r"\$\{([^}]+)\}", asl_path().read_text(encoding="utf-8")))
+    assert used <= SUBSTITUTIONS, f"undefined in DefinitionSubstitutions: {used - SUBSTITUTIONS}"
+
+
+def test_no_role_allows_a_wildcard_action(template):
+    for name, statement in role_statements(template):
+        for action in as_list(statement["Action"]):
+            assert "*" not in action, f"{name}: {action}"
+
+
+def test_only_resource_star_only_actions_get_resource_star(template):
+    for name, statement in role_statements(template):
+        if "*" in as_list(statement["Resource"]):
+            assert set(as_list(statement["Action"])) <= STAR_RESOURCE_ONLY, f"{name}: {statement}"
+        if "cloudwatch:PutMetricData" in as_list(statement["Action"]):
+            assert statement["Condition"]["StringEquals"]["cloudwatch:namespace"] == "Glue"
+
+
+def test_resource_policies_use_wildcard_actions_only_to_deny_or_for_the_key_admin(template):
+    documents = [(n, r["Properties"]["KeyPolicy"]) for n, r in resources(template, "AWS::KMS::Key").items()]
+    for kind in ("AWS::S3::BucketPolicy", "AWS::SQS::QueuePolicy", "AWS::SNS::TopicPolicy"):
+        documents += [(n, r["Properties"]["PolicyDocument"]) for n, r in resources(template, kind).items()]
+    for name, document in documents:
+        for statement in statements(document):
+            wildcard = any("*" in a for a in as_list(statement["Action"]))
+            key_admin = statement.get("Principal") == {"AWS": {"Fn::Sub": ACCOUNT_ROOT}}
+            assert not wildcard or statement["Effect"] == "Deny" or key_admin, f"{name}: {statement}"
+
+
+def test_every_bucket_is_encrypted_private_and_tls_only(template):
+    buckets = resources(template, "AWS::S3::Bucket")
+    assert len(buckets) == 4
+    tls_only = set()
+    for policy in resources(template, "AWS::S3::BucketPolicy").values():
+        for statement in statements(policy["Properties"]["PolicyDocument"]):
+            if statement["Effect"] == "Deny" and statement["Condition"] == {
+                "Bool": {"aws:SecureTransport": "false"}
+            }:
+                assert len(statement["Resource"]) == 2  # the bucket and its objects
+                tls_only.add(policy["Properties"]["Bucket"]["Ref"])
+    for name, bucket in buckets.items():
+        props = bucket["Properties"]
+        (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms", name
+        assert rule["ServerSideEncryptionByDefault"]["KMSMasterKeyID"] == {"Fn::GetAtt": ["Key", "Arn"]}
+        assert all(props["PublicAccessBlockConfiguration"].values()), name
+        assert len(props["PublicAccessBlockConfiguration"]) == 4, name
+        assert props["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+        assert name in tls_only, f"{name} has no TLS-only policy"
+    raw = buckets["RawBucket"]["Properties"]
+    assert raw["NotificationConfiguration"]["EventBridgeConfiguration"]["EventBridgeEnabled"] is True
+
+
+def test_glue_jobs_leave_retries_to_step_functions_and_use_the_delta_log_store(template):
+    jobs = resources(template, "AWS::Glue::Job")
+    assert set(jobs) == {"BronzeJob", "SilverJob", "GoldJob"}
+    for name, job in jobs.items():
+        props = job["Properties"]
+        layer = name.removesuffix("Job").lower()
+        assert props["Command"]["ScriptLocation"]["Fn::Sub"].endswith(f"/jobs/{layer}_job.py")
+        assert (props["GlueVersion"], props["MaxRetries"]) == ("5.1", 0)
+        assert props["ExecutionProperty"]["MaxConcurrentRuns"] == 3
+        args = props["DefaultArguments"]
+        assert args["--datalake-formats"] == "delta"
+        conf = args["--conf"]["Fn::Sub"]
+        assert conf.startswith("spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension --conf ")
+        assert "spark.delta.logStore.s3.impl=io.delta.storage.S3DynamoDBLogStore" in conf
+        assert "ddb.tableName=${DeltaLogTable}" in conf
+
+
+def test_package_inlines_the_asl_in_long_form_json():
+    packaged = json.loads(package(PLACEHOLDER_TEMPLATE, json.dumps(ASL)))
+    props = packaged["Resources"]["Machine"]["Properties"]
+    assert props["Definition"] == ASL
+    assert props["DefinitionSubstitutions"] == {"Environment": {"Ref": "Environment"}}
+    assert props["RoleArn"] == {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/x"}
+
+
+def test_package_of_the_real_template_keeps_everything_but_the_placeholder(template):
+    packaged = json.loads(package(template_path().read_text(encoding="utf-8"), json.dumps(ASL)))
+    assert packaged["Resources"]["StateMachine"]["Properties"]["Definition"] == ASL
+    assert set(packaged["Resources"]) == set(template["Resources"])
+    assert packaged["Outputs"] == json.loads(json.dumps(template["Outputs"]))
+
+
+def test_package_refuses_a_template_without_the_placeholder():
+    finished = PLACEHOLDER_TEMPLATE.replace("StartAt: NotPackaged", "StartAt: Elsewhere")
+    with pytest.raises(ValueError, match="placeholder"):
+        package(finished, json.dumps(ASL))
+
+
+@pytest.mark.parametrize("asl", ["{not json", "[]", '{"StartAt": "x"}'])
+def test_package_refuses_what_is_not_an_asl_document(asl):
+    with pytest.raises(ValueError, match="state machine definition"):
+        package(PLACEHOLDER_TEMPLATE, asl)
