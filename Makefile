@@ -42,10 +42,28 @@ test: setup
 test-slow: setup
 	$(BIN)/python -m pytest -m slow || [ $$? -eq 5 ]
 
-lint: $(VENV)/.installed
+# statelint: the npm port (@wmfs/statelint) of AWS's Ruby statelint, pinned, installed once into
+# the git-ignored .tools/ (the stamp names the version, so a new pin reinstalls).
+STATELINT_VERSION := 1.30.0
+TOOLS := .tools
+STATELINT := $(TOOLS)/node_modules/.bin/statelint
+STATELINT_STAMP := $(TOOLS)/.statelint-$(STATELINT_VERSION)
+
+$(STATELINT_STAMP):
+	@command -v npm >/dev/null || { echo "npm (Node.js) is required for statelint"; exit 1; }
+	npm install --prefix $(TOOLS) --no-save --no-audit --no-fund --ignore-scripts @wmfs/statelint@$(STATELINT_VERSION)
+	@touch $@
+
+# cfn-lint checks the template as written and as deployed (the ASL inlined by orchestration/package.py).
+lint: $(VENV)/.installed $(STATELINT_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint sql
+	$(BIN)/cfn-lint orchestration/template.yaml
+	@mkdir -p var
+	$(BIN)/python -m orchestration.package --out var/packaged-template.json
+	$(BIN)/cfn-lint var/packaged-template.json
+	$(STATELINT) orchestration/statemachine.asl.json
 
 format: $(VENV)/.installed
 	$(BIN)/ruff format .
