@@ -1,0 +1,896 @@
+"""CloudFormation on the local AWS runtime: orchestration.local.cfn_models on a moto server in this
+process. Small inline templates per resource type and per fix, then the project's real template."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import socket
+import time
+import urllib.request
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from orchestration.local.cfn_models import install
+from orchestration.package import asl_path, package, template_path
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+_FAKE_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+}
+_CLEARED_ENV = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")
+
+
+def _post(url: str, body: dict) -> None:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        response.read()
+
+
+@pytest.fixture(scope="module")
+def endpoint():
+    """A moto server (127.0.0.1, a free port) with cfn_models installed and state machines executing.
+
+    Credentials, region and moto's Step Functions config are restored afterwards; the server's state is
+    reset when the module ends (moto's backends live in this process, shared with other servers)."""
+    from moto.core.config import default_user_config
+    from moto.server import ThreadedMotoServer
+
+    install()
+    saved_env = {key: os.environ.get(key) for key in (*_FAKE_ENV, *_CLEARED_ENV)}
+    saved_sfn_config = copy.deepcopy(default_user_config.get("stepfunctions"))
+    for key in _CLEARED_ENV:
+        os.environ.pop(key, None)
+    os.environ.update(_FAKE_ENV)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _post(f"{url}/moto-api/config", {"stepfunctions": {"execute_state_machine": True}})
+        yield url
+    finally:
+        try:
+            _post(f"{url}/moto-api/reset", {})
+        finally:
+            server.stop()
+            default_user_config["stepfunctions"] = saved_sfn_config
+            for key, value in saved_env.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+@pytest.fixture(scope="module")
+def client(endpoint):
+    return lambda service: boto3.client(service, endpoint_url=endpoint, region_name=REGION)
+
+
+@pytest.fixture(autouse=True)
+def _no_stack_left(client):
+    """A test that fails midway leaves its stack behind: delete it so the next test starts clean."""
+    yield
+    for stack in client("cloudformation").describe_stacks()["Stacks"]:
+        delete(client, stack["StackName"])
+
+
+def _parameters(values: dict) -> list[dict]:
+    return [{"ParameterKey": key, "ParameterValue": str(value)} for key, value in values.items()]
+
+
+def create(client, name: str, template: str, **parameters) -> dict[str, str]:
+    """Create the stack, wait for CREATE_COMPLETE, return its outputs."""
+    cfn = client("cloudformation")
+    cfn.create_stack(
+        StackName=name,
+        TemplateBody=template,
+        Parameters=_parameters(parameters),
+        Capabilities=["CAPABILITY_NAMED_IAM"],
+    )
+    cfn.get_waiter("stack_create_complete").wait(StackName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    return outputs(client, name)
+
+
+def update(client, name: str, template: str, **parameters) -> dict[str, str]:
+    cfn = client("cloudformation")
+    cfn.update_stack(
+        StackName=name,
+        TemplateBody=template,
+        Parameters=_parameters(parameters),
+        Capabilities=["CAPABILITY_NAMED_IAM"],
+    )
+    cfn.get_waiter("stack_update_complete").wait(StackName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    return outputs(client, name)
+
+
+def outputs(client, name: str) -> dict[str, str]:
+    stack = client("cloudformation").describe_stacks(StackName=name)["Stacks"][0]
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+def delete(client, name: str) -> None:
+    cfn = client("cloudformation")
+    cfn.delete_stack(StackName=name)
+    cfn.get_waiter("stack_delete_complete").wait(StackName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+
+
+def run(client, state_machine_arn: str, payload: dict, timeout: float = 30) -> dict:
+    """Start an execution and return its description once it is no longer RUNNING."""
+    sfn = client("stepfunctions")
+    execution_arn = sfn.start_execution(
+        stateMachineArn=state_machine_arn, name=f"run-{time.monotonic_ns()}", input=json.dumps(payload)
+    )["executionArn"]
+    deadline = time.monotonic() + timeout
+    while True:
+        execution = sfn.describe_execution(executionArn=execution_arn)
+        if execution["status"] != "RUNNING" or time.monotonic() > deadline:
+            return execution
+        time.sleep(0.1)
+
+
+# moto 5.2.5's AWS::KMS::Key requires KeyPolicy (optional on AWS): the templates give AWS's default.
+KEY = """\
+  Key:
+    Type: AWS::KMS::Key
+    Properties:
+      KeyPolicy:
+        Statement:
+          - Effect: Allow
+            Principal: {AWS: !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}
+            Action: kms:*
+            Resource: "*"
+"""
+
+
+def with_key(template: str) -> str:
+    """The template with a KMS key, logical id Key, as its first resource."""
+    return template.replace("Resources:\n", "Resources:\n" + KEY, 1)
+
+
+# ---------------------------------------------------------------- Glue and Athena
+
+GLUE_DATABASE = """
+Parameters:
+  Name: {Type: String}
+  Description: {Type: String}
+Resources:
+  Database:
+    Type: AWS::Glue::Database
+    Properties:
+      CatalogId: !Ref AWS::AccountId
+      DatabaseInput:
+        Name: !Ref Name
+        Description: !Ref Description
+        LocationUri: !Sub s3://warehouse-${AWS::Region}/${Name}/
+        Parameters: {layer: bronze}
+Outputs:
+  Database: {Value: !Ref Database}
+"""
+
+
+def test_glue_database_is_created_updated_replaced_and_deleted(client):
+    glue = client("glue")
+    out = create(client, "glue-db", GLUE_DATABASE, Name="dev_bronze", Description="first")
+    assert out["Database"] == "dev_bronze"
+    database = glue.get_database(Name="dev_bronze")["Database"]
+    assert (database["Description"], database["LocationUri"], database["Parameters"]) == (
+        "first",
+        f"s3://warehouse-{REGION}/dev_bronze/",
+        {"layer": "bronze"},
+    )
+
+    update(client, "glue-db", GLUE_DATABASE, Name="dev_bronze", Description="second")
+    assert glue.get_database(Name="dev_bronze")["Database"]["Description"] == "second"
+
+    out = update(client, "glue-db", GLUE_DATABASE, Name="dev_silver", Description="second")
+    assert out["Database"] == "dev_silver"
+    names = {d["Name"] for d in glue.get_databases()["DatabaseList"]}
+    assert "dev_silver" in names and "dev_bronze" not in names
+
+    delete(client, "glue-db")
+    assert not {"dev_bronze", "dev_silver"} & {d["Name"] for d in glue.get_databases()["DatabaseList"]}
+
+
+GLUE_SECURITY_CONFIGURATION = with_key(
+    """
+Resources:
+  Security:
+    Type: AWS::Glue::SecurityConfiguration
+    Properties:
+      Name: lake-security
+      EncryptionConfiguration:
+        S3Encryptions:
+          - {S3EncryptionMode: SSE-KMS, KmsKeyArn: !GetAtt Key.Arn}
+        CloudWatchEncryption: {CloudWatchEncryptionMode: SSE-KMS, KmsKeyArn: !GetAtt Key.Arn}
+        JobBookmarksEncryption: {JobBookmarksEncryptionMode: CSE-KMS, KmsKeyArn: !GetAtt Key.Arn}
+Outputs:
+  Security: {Value: !Ref Security}
+  KeyArn: {Value: !GetAtt Key.Arn}
+"""
+)
+
+
+def test_glue_security_configuration_is_created_and_deleted(client):
+    glue = client("glue")
+    out = create(client, "glue-security", GLUE_SECURITY_CONFIGURATION)
+    assert out["Security"] == "lake-security"
+    encryption = glue.get_security_configuration(Name="lake-security")["SecurityConfiguration"][
+        "EncryptionConfiguration"
+    ]
+    key = out["KeyArn"]
+    assert encryption["S3Encryption"] == [{"S3EncryptionMode": "SSE-KMS", "KmsKeyArn": key}]
+    assert encryption["CloudWatchEncryption"] == {"CloudWatchEncryptionMode": "SSE-KMS", "KmsKeyArn": key}
+    assert encryption["JobBookmarksEncryption"] == {"JobBookmarksEncryptionMode": "CSE-KMS", "KmsKeyArn": key}
+
+    delete(client, "glue-security")
+    with pytest.raises(ClientError, match="EntityNotFoundException"):
+        glue.get_security_configuration(Name="lake-security")
+
+
+GLUE_JOB = """
+Parameters:
+  CodeVersion: {Type: String}
+  Workers: {Type: Number, Default: 2}
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: glue.amazonaws.com}, Action: sts:AssumeRole}]
+  Security:
+    Type: AWS::Glue::SecurityConfiguration
+    Properties:
+      Name: job-security
+      EncryptionConfiguration:
+        S3Encryptions: [{S3EncryptionMode: SSE-S3}]
+  Job:
+    Type: AWS::Glue::Job
+    Properties:
+      Name: lake-bronze
+      Role: !GetAtt Role.Arn
+      Command:
+        Name: glueetl
+        PythonVersion: 3
+        ScriptLocation: !Sub s3://artifacts/code/${CodeVersion}/jobs/bronze_job.py
+      GlueVersion: "5.1"
+      WorkerType: G.1X
+      NumberOfWorkers: !Ref Workers
+      MaxRetries: 0
+      Timeout: 60
+      ExecutionProperty: {MaxConcurrentRuns: 3}
+      SecurityConfiguration: !Ref Security
+      DefaultArguments:
+        --datalake-formats: delta
+        --extra-py-files: !Sub s3://artifacts/code/${CodeVersion}/lakehouse.zip
+        --enable-metrics: true
+      Tags: {layer: bronze}
+Outputs:
+  Job: {Value: !Ref Job}
+"""
+
+
+def test_glue_job_takes_every_property_and_a_new_code_version_updates_it_in_place(client):
+    glue = client("glue")
+    out = create(client, "glue-job", GLUE_JOB, CodeVersion="v1")
+    assert out["Job"] == "lake-bronze"
+    job = glue.get_job(JobName="lake-bronze")["Job"]
+    assert job["Role"].startswith(f"arn:aws:iam::{ACCOUNT}:role/")
+    assert job["Command"] == {
+        "Name": "glueetl",
+        "PythonVersion": "3",
+        "ScriptLocation": "s3://artifacts/code/v1/jobs/bronze_job.py",
+    }
+    assert job["DefaultArguments"] == {
+        "--datalake-formats": "delta",
+        "--extra-py-files": "s3://artifacts/code/v1/lakehouse.zip",
+        "--enable-metrics": "true",
+    }
+    assert (job["GlueVersion"], job["WorkerType"], job["NumberOfWorkers"]) == ("5.1", "G.1X", 2)
+    assert (job["MaxRetries"], job["Timeout"], job["ExecutionProperty"]) == (0, 60, {"MaxConcurrentRuns": 3})
+    assert job["SecurityConfiguration"] == "job-security"
+    assert glue.get_tags(ResourceArn=f"arn:aws:glue:{REGION}:{ACCOUNT}:job/lake-bronze")["Tags"] == {
+        "layer": "bronze"
+    }
+
+    # Same template, another CodeVersion: only the job's !Sub strings name the parameter.
+    update(client, "glue-job", GLUE_JOB, CodeVersion="v2")
+    job = glue.get_job(JobName="lake-bronze")["Job"]
+    assert job["Command"]["ScriptLocation"] == "s3://artifacts/code/v2/jobs/bronze_job.py"
+    assert job["DefaultArguments"]["--extra-py-files"] == "s3://artifacts/code/v2/lakehouse.zip"
+
+    delete(client, "glue-job")
+    with pytest.raises(ClientError, match="EntityNotFoundException"):
+        glue.get_job(JobName="lake-bronze")
+    with pytest.raises(ClientError, match="EntityNotFoundException"):
+        glue.get_security_configuration(Name="job-security")
+
+
+GLUE_CRAWLER = """
+Parameters:
+  UpdateBehavior: {Type: String}
+Resources:
+  Database:
+    Type: AWS::Glue::Database
+    Properties:
+      CatalogId: !Ref AWS::AccountId
+      DatabaseInput: {Name: crawled_gold}
+  Crawler:
+    Type: AWS::Glue::Crawler
+    Properties:
+      Name: lake-delta
+      Role: !Sub arn:${AWS::Partition}:iam::${AWS::AccountId}:role/crawler
+      DatabaseName: !Ref Database
+      Targets:
+        DeltaTargets:
+          - DeltaTables: [s3://warehouse/gold/daily_sales/]
+            WriteManifest: false
+            CreateNativeDeltaTable: true
+      SchemaChangePolicy: {UpdateBehavior: !Ref UpdateBehavior, DeleteBehavior: LOG}
+Outputs:
+  Crawler: {Value: !Ref Crawler}
+"""
+
+
+def test_glue_crawler_with_delta_targets_is_created_updated_and_deleted(client):
+    glue = client("glue")
+    out = create(client, "glue-crawler", GLUE_CRAWLER, UpdateBehavior="UPDATE_IN_DATABASE")
+    assert out["Crawler"] == "lake-delta"
+    crawler = glue.get_crawler(Name="lake-delta")["Crawler"]
+    assert crawler["Role"] == f"arn:aws:iam::{ACCOUNT}:role/crawler"
+    assert crawler["DatabaseName"] == "crawled_gold"
+    assert crawler["Targets"]["DeltaTargets"] == [
+        {
+            "DeltaTables": ["s3://warehouse/gold/daily_sales/"],
+            "WriteManifest": False,
+            "CreateNativeDeltaTable": True,
+        }
+    ]
+
+    update(client, "glue-crawler", GLUE_CRAWLER, UpdateBehavior="LOG")
+    assert glue.get_crawler(Name="lake-delta")["Crawler"]["SchemaChangePolicy"]["UpdateBehavior"] == "LOG"
+
+    delete(client, "glue-crawler")
+    with pytest.raises(ClientError, match="EntityNotFoundException"):
+        glue.get_crawler(Name="lake-delta")
+
+
+ATHENA_WORKGROUP = """
+Parameters:
+  Description: {Type: String}
+Resources:
+  WorkGroup:
+    Type: AWS::Athena::WorkGroup
+    Properties:
+      Name: lake-queries
+      Description: !Ref Description
+      State: ENABLED
+      RecursiveDeleteOption: true
+      WorkGroupConfiguration:
+        EnforceWorkGroupConfiguration: true
+        PublishCloudWatchMetricsEnabled: true
+        EngineVersion: {SelectedEngineVersion: Athena engine version 3}
+        ResultConfiguration:
+          OutputLocation: s3://athena-results/results/
+          EncryptionConfiguration: {EncryptionOption: SSE_KMS, KmsKey: my-key}
+Outputs:
+  WorkGroup: {Value: !Ref WorkGroup}
+"""
+
+
+def test_athena_workgroup_is_created_updated_and_deleted(client):
+    athena = client("athena")
+    out = create(client, "athena-wg", ATHENA_WORKGROUP, Description="validation")
+    assert out["WorkGroup"] == "lake-queries"
+    group = athena.get_work_group(WorkGroup="lake-queries")["WorkGroup"]
+    assert (group["State"], group["Description"]) == ("ENABLED", "validation")
+    configuration = group["Configuration"]
+    assert configuration["ResultConfiguration"] == {
+        "OutputLocation": "s3://athena-results/results/",
+        "EncryptionConfiguration": {"EncryptionOption": "SSE_KMS", "KmsKey": "my-key"},
+    }
+    assert configuration["EnforceWorkGroupConfiguration"] is True
+    assert configuration["EngineVersion"]["SelectedEngineVersion"] == "Athena engine version 3"
+
+    update(client, "athena-wg", ATHENA_WORKGROUP, Description="analytics")
+    assert athena.get_work_group(WorkGroup="lake-queries")["WorkGroup"]["Description"] == "analytics"
+
+    delete(client, "athena-wg")
+    assert "lake-queries" not in [g["Name"] for g in athena.list_work_groups()["WorkGroups"]]
+
+
+# ---------------------------------------------------------------- state machines
+
+STATE_MACHINE = """
+Parameters:
+  Greeting: {Type: String}
+  Limit: {Type: Number, Default: 3}
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: states.amazonaws.com}, Action: sts:AssumeRole}]
+  Logs:
+    Type: AWS::Logs::LogGroup
+    Properties: {LogGroupName: !Sub "/aws/vendedlogs/states/${AWS::StackName}"}
+  Machine:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      StateMachineName: !Sub ${AWS::StackName}-machine
+      StateMachineType: STANDARD
+      RoleArn: !GetAtt Role.Arn
+      Definition:
+        StartAt: Configure
+        States:
+          Configure:
+            Type: Pass
+            Parameters:
+              greeting: ${Greeting}
+              limit.$: States.StringToJson('${Limit}')
+              enabled.$: States.StringToJson('${Enabled}')
+              region: ${Region}
+              untouched: ${NotASubstitution}
+            ResultPath: $.config
+            Next: Discard
+          Discard:
+            Type: Pass
+            Result: {discarded: true}
+            ResultPath: null
+            Next: Done
+          Done: {Type: Succeed}
+      DefinitionSubstitutions:
+        Greeting: !Ref Greeting
+        Limit: !Ref Limit
+        Enabled: true
+        Region: !Ref AWS::Region
+      LoggingConfiguration:
+        Level: ERROR
+        IncludeExecutionData: false
+        Destinations: [{CloudWatchLogsLogGroup: {LogGroupArn: !GetAtt Logs.Arn}}]
+      TracingConfiguration: {Enabled: true}
+Outputs:
+  Ref: {Value: !Ref Machine}
+  Arn: {Value: !GetAtt Machine.Arn}
+  Name: {Value: !GetAtt Machine.Name}
+"""
+
+
+def test_state_machine_definition_object_gets_its_substitutions(client):
+    out = create(client, "sfn-definition", STATE_MACHINE, Greeting="hello")
+    arn = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:sfn-definition-machine"
+    assert (out["Ref"], out["Arn"], out["Name"]) == (arn, arn, "sfn-definition-machine")
+    machine = client("stepfunctions").describe_state_machine(stateMachineArn=arn)
+    assert json.loads(machine["definition"])["States"]["Configure"]["Parameters"] == {
+        "greeting": "hello",
+        "limit.$": "States.StringToJson('3')",
+        "enabled.$": "States.StringToJson('true')",
+        "region": REGION,
+        "untouched": "${NotASubstitution}",  # not a substitution: left as written, as AWS does
+    }
+    assert machine["loggingConfiguration"]["level"] == "ERROR"
+    assert machine["loggingConfiguration"]["destinations"][0]["cloudWatchLogsLogGroup"]["logGroupArn"] == (
+        f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/vendedlogs/states/sfn-definition:*"
+    )
+    assert machine["tracingConfiguration"] == {"enabled": True}
+    delete(client, "sfn-definition")
+    with pytest.raises(ClientError, match="StateMachineDoesNotExist"):
+        client("stepfunctions").describe_state_machine(stateMachineArn=arn)
+
+
+def test_state_machine_of_a_stack_executes(client):
+    arn = create(client, "sfn-executes", STATE_MACHINE, Greeting="hello")["Arn"]
+    result = run(client, arn, {"file": "a.csv"})
+    assert result["status"] == "SUCCEEDED"
+    assert json.loads(result["output"]) == {
+        "file": "a.csv",
+        "config": {
+            "greeting": "hello",
+            "limit": 3,
+            "enabled": True,
+            "region": REGION,
+            "untouched": "${NotASubstitution}",
+        },
+    }
+    delete(client, "sfn-executes")
+
+
+def test_null_in_a_definition_is_kept(client):
+    arn = create(client, "sfn-null", STATE_MACHINE, Greeting="hello")["Arn"]
+    sfn = client("stepfunctions")
+    definition = json.loads(sfn.describe_state_machine(stateMachineArn=arn)["definition"])
+    assert definition["States"]["Discard"]["ResultPath"] is None
+    output = json.loads(run(client, arn, {"file": "a.csv"})["output"])
+    assert "discarded" not in output  # ResultPath null: the Pass state's result is thrown away
+    assert output["file"] == "a.csv"
+    delete(client, "sfn-null")
+
+
+def test_state_machine_update_changes_the_definition(client):
+    arn = create(client, "sfn-update", STATE_MACHINE, Greeting="hello")["Arn"]
+    assert update(client, "sfn-update", STATE_MACHINE, Greeting="goodbye")["Arn"] == arn
+    sfn = client("stepfunctions")
+    definition = json.loads(sfn.describe_state_machine(stateMachineArn=arn)["definition"])
+    assert definition["States"]["Configure"]["Parameters"]["greeting"] == "goodbye"
+    assert json.loads(run(client, arn, {})["output"])["config"]["greeting"] == "goodbye"
+    delete(client, "sfn-update")
+
+
+DEFINITION_STRING = """
+Resources:
+  Machine:
+    Type: AWS::StepFunctions::StateMachine
+    Properties:
+      RoleArn: !Sub arn:${AWS::Partition}:iam::${AWS::AccountId}:role/states
+      DefinitionString: >-
+        {"StartAt": "Done",
+         "States": {"Done": {"Type": "Pass", "Result": {"value": "${Value}"}, "End": true}}}
+      DefinitionSubstitutions: {Value: from-a-string}
+Outputs:
+  Arn: {Value: !Ref Machine}
+"""
+
+
+def test_state_machine_definition_string_gets_its_substitutions(client):
+    arn = create(client, "sfn-string", DEFINITION_STRING)["Arn"]
+    assert json.loads(run(client, arn, {})["output"]) == {"value": "from-a-string"}
+    delete(client, "sfn-string")
+
+
+# ---------------------------------------------------------------- template language
+
+INTRINSICS = with_key(
+    """
+Parameters:
+  Environment: {Type: String}
+Conditions:
+  IsProd: !Equals [!Ref Environment, prod]
+  NotProd: !Not [!Condition IsProd]
+Resources:
+  Topic:
+    Type: AWS::SNS::Topic
+  Queue:
+    Type: AWS::SQS::Queue
+  Logs:
+    Type: AWS::Logs::LogGroup
+    Properties: {LogGroupName: !Sub "${AWS::StackName}-logs"}
+Outputs:
+  Kind: {Value: !If [NotProd, not-prod, prod]}
+  Listed: {Value: !Join [",", [first, !If [IsProd, second, !Ref AWS::NoValue], third]]}
+  TopicName: {Value: !GetAtt [Topic, TopicName]}
+  TopicRef: {Value: !Ref Topic}
+  TopicArn: {Value: !GetAtt Topic.TopicArn}
+  KeyRef: {Value: !Ref Key}
+  KeyId: {Value: !GetAtt Key.KeyId}
+  QueueRef: {Value: !Ref Queue}
+  QueueUrl: {Value: !GetAtt Queue.QueueUrl}
+  LogsArn: {Value: !GetAtt Logs.Arn}
+  Pseudo: {Value: !Sub "${AWS::Partition}/${AWS::Region}/${AWS::AccountId}"}
+"""
+)
+
+
+def test_condition_short_form_and_no_value_in_a_list(client):
+    assert create(client, "yaml-prod", INTRINSICS, Environment="prod")["Kind"] == "prod"
+    out = create(client, "yaml-dev", INTRINSICS, Environment="dev")
+    assert out["Kind"] == "not-prod"
+    assert out["Listed"] == "first,third"
+    delete(client, "yaml-prod")
+    delete(client, "yaml-dev")
+
+
+def test_get_att_attributes_and_pseudo_parameters(client):
+    out = create(client, "attributes", INTRINSICS, Environment="dev")
+    assert out["TopicArn"] == out["TopicRef"]
+    assert out["TopicRef"].endswith(f":{out['TopicName']}")
+    assert out["KeyId"] == out["KeyRef"]
+    assert out["QueueUrl"] == out["QueueRef"]
+    assert out["LogsArn"] == f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:attributes-logs:*"
+    assert out["Pseudo"] == f"aws/{REGION}/{ACCOUNT}"
+    delete(client, "attributes")
+
+
+CONDITIONAL = """
+Parameters:
+  WithQueue: {Type: String, Default: "false"}
+Conditions:
+  HasQueue: !Equals [!Ref WithQueue, "true"]
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+    Condition: HasQueue
+  Topic:
+    Type: AWS::SNS::Topic
+"""
+
+
+def test_a_conditional_resource_not_created_is_not_listed(client):
+    create(client, "conditional", CONDITIONAL)
+    cfn = client("cloudformation")
+    listed = cfn.describe_stack_resources(StackName="conditional")["StackResources"]
+    assert [(r["LogicalResourceId"], r["ResourceType"]) for r in listed] == [("Topic", "AWS::SNS::Topic")]
+    detail = cfn.describe_stack_resource(StackName="conditional", LogicalResourceId="Topic")
+    assert detail["StackResourceDetail"]["ResourceType"] == "AWS::SNS::Topic"
+    delete(client, "conditional")
+
+
+# ---------------------------------------------------------------- buckets, policies, subscriptions, alarms
+
+BUCKET = with_key(
+    """
+Parameters:
+  EventBridge: {Type: String}
+  ArchiveDays: {Type: Number}
+Conditions:
+  WithEventBridge: !Equals [!Ref EventBridge, "true"]
+Resources:
+  Bucket:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketEncryption:
+        ServerSideEncryptionConfiguration:
+          - ServerSideEncryptionByDefault: {SSEAlgorithm: aws:kms, KMSMasterKeyID: !GetAtt Key.Arn}
+            BucketKeyEnabled: true
+      PublicAccessBlockConfiguration:
+        BlockPublicAcls: true
+        BlockPublicPolicy: true
+        IgnorePublicAcls: true
+        RestrictPublicBuckets: true
+      OwnershipControls:
+        Rules: [{ObjectOwnership: BucketOwnerEnforced}]
+      VersioningConfiguration: {Status: Enabled}
+      NotificationConfiguration: !If
+        - WithEventBridge
+        - EventBridgeConfiguration: {EventBridgeEnabled: true}
+        - !Ref AWS::NoValue
+      LifecycleConfiguration:
+        Rules:
+          - Id: archived
+            Status: Enabled
+            Prefix: archived/
+            Transitions: [{StorageClass: STANDARD_IA, TransitionInDays: 30}]
+            ExpirationInDays: !Ref ArchiveDays
+          - Id: old-versions
+            Status: Enabled
+            NoncurrentVersionExpiration: {NoncurrentDays: 90}
+          - Id: uploads
+            Status: Enabled
+            AbortIncompleteMultipartUpload: {DaysAfterInitiation: 7}
+      Tags: [{Key: zone, Value: !Ref ArchiveDays}]
+Outputs:
+  Bucket: {Value: !Ref Bucket}
+  KeyArn: {Value: !GetAtt Key.Arn}
+"""
+)
+
+
+def test_bucket_settings_are_applied_and_updated(client):
+    s3 = client("s3")
+    out = create(client, "bucket", BUCKET, EventBridge="true", ArchiveDays=365)
+    bucket = out["Bucket"]
+    notification = s3.get_bucket_notification_configuration(Bucket=bucket)
+    assert notification["EventBridgeConfiguration"] == {}
+    assert s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"] == {
+        "Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    }
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    assert s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"] == [
+        {
+            "ApplyServerSideEncryptionByDefault": {
+                "SSEAlgorithm": "aws:kms",
+                "KMSMasterKeyID": out["KeyArn"],
+            },
+            "BucketKeyEnabled": True,
+        }
+    ]
+    rules = {rule["ID"]: rule for rule in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]}
+    assert rules["archived"]["Filter"] == {"Prefix": "archived/"}
+    assert rules["archived"]["Expiration"] == {"Days": 365}
+    assert rules["archived"]["Transitions"] == [{"Days": 30, "StorageClass": "STANDARD_IA"}]
+    assert rules["old-versions"]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 90}
+    assert rules["uploads"]["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 7}
+
+    # The bucket's name is generated (no BucketName): moto's own in-place update fails on that.
+    update(client, "bucket", BUCKET, EventBridge="false", ArchiveDays=30)
+    assert "EventBridgeConfiguration" not in s3.get_bucket_notification_configuration(Bucket=bucket)
+    rules = {rule["ID"]: rule for rule in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]}
+    assert rules["archived"]["Expiration"] == {"Days": 30}
+    assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == [{"Key": "zone", "Value": "30"}]
+
+    delete(client, "bucket")
+    assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+
+
+ATTACHMENTS = """
+Resources:
+  Bucket:
+    Type: AWS::S3::Bucket
+  TlsOnly:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref Bucket
+      PolicyDocument:
+        Statement:
+          - Effect: Deny
+            Principal: "*"
+            Action: s3:*
+            Resource: [!GetAtt Bucket.Arn, !Sub "${Bucket.Arn}/*"]
+            Condition: {Bool: {aws:SecureTransport: "false"}}
+  Queue:
+    Type: AWS::SQS::Queue
+  QueuePolicy:
+    Type: AWS::SQS::QueuePolicy
+    Properties:
+      Queues: [!Ref Queue]
+      PolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: events.amazonaws.com}, Action: sqs:SendMessage,
+                     Resource: !GetAtt Queue.Arn}]
+  Topic:
+    Type: AWS::SNS::Topic
+  TopicPolicy:
+    Type: AWS::SNS::TopicPolicy
+    Properties:
+      Topics: [!Ref Topic]
+      PolicyDocument:
+        Statement: [{Sid: Events, Effect: Allow, Principal: {Service: events.amazonaws.com},
+                     Action: sns:Publish, Resource: !Ref Topic}]
+  Subscription:
+    Type: AWS::SNS::Subscription
+    Properties: {TopicArn: !Ref Topic, Protocol: email, Endpoint: ops@example.com}
+  Alarm:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      AlarmName: undelivered
+      Namespace: AWS/SQS
+      MetricName: ApproximateNumberOfMessagesVisible
+      Dimensions: [{Name: QueueName, Value: !GetAtt Queue.QueueName}]
+      Statistic: Maximum
+      Period: 300
+      EvaluationPeriods: 1
+      Threshold: 0
+      ComparisonOperator: GreaterThanThreshold
+      TreatMissingData: notBreaching
+      AlarmActions: [!Ref Topic]
+Outputs:
+  Bucket: {Value: !Ref Bucket}
+  Queue: {Value: !Ref Queue}
+  Topic: {Value: !Ref Topic}
+  Subscription: {Value: !Ref Subscription}
+"""
+
+
+def test_policies_subscription_and_alarm_are_created(client):
+    out = create(client, "attachments", ATTACHMENTS)
+    policy = json.loads(
+        client("sqs").get_queue_attributes(QueueUrl=out["Queue"], AttributeNames=["Policy"])["Attributes"][
+            "Policy"
+        ]
+    )
+    assert policy["Statement"][0]["Action"] == "sqs:SendMessage"
+    policy = json.loads(client("sns").get_topic_attributes(TopicArn=out["Topic"])["Attributes"]["Policy"])
+    assert [statement["Sid"] for statement in policy["Statement"]] == ["Events"]
+    subscriptions = client("sns").list_subscriptions_by_topic(TopicArn=out["Topic"])["Subscriptions"]
+    assert [(s["SubscriptionArn"], s["Protocol"], s["Endpoint"]) for s in subscriptions] == [
+        (out["Subscription"], "email", "ops@example.com")
+    ]
+    alarm = client("cloudwatch").describe_alarms(AlarmNames=["undelivered"])["MetricAlarms"][0]
+    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": out["Queue"].rsplit("/", 1)[-1]}]
+    assert alarm["AlarmActions"] == [out["Topic"]]
+    # The TLS-only bucket policy is a stack resource but is not applied: the local endpoint is HTTP.
+    types = [
+        r["ResourceType"]
+        for r in client("cloudformation").describe_stack_resources(StackName="attachments")["StackResources"]
+    ]
+    assert "AWS::S3::BucketPolicy" in types
+    client("s3").put_object(Bucket=out["Bucket"], Key="raw/a.csv", Body=b"a\n")
+    client("s3").delete_object(Bucket=out["Bucket"], Key="raw/a.csv")
+
+    delete(client, "attachments")
+    assert out["Subscription"] not in [
+        s["SubscriptionArn"] for s in client("sns").list_subscriptions()["Subscriptions"]
+    ]
+    assert client("cloudwatch").describe_alarms(AlarmNames=["undelivered"])["MetricAlarms"] == []
+
+
+# ---------------------------------------------------------------- the project's template
+
+
+def test_the_real_template_deploys_updates_and_deletes(client):
+    template = package(template_path().read_text(encoding="utf-8"), asl_path().read_text(encoding="utf-8"))
+    started = time.monotonic()
+    out = create(client, "lakehouse-test", template, Environment="test", CodeVersion="v1")
+    print(f"\nreal template: stack created in {time.monotonic() - started:.2f}s")
+    glue, sfn, s3 = client("glue"), client("stepfunctions"), client("s3")
+
+    unconditional = {
+        name: resource["Type"]
+        for name, resource in json.loads(template)["Resources"].items()
+        if "Condition" not in resource  # the conditional ones are off with the default parameters
+    }
+    listed = client("cloudformation").describe_stack_resources(StackName="lakehouse-test")["StackResources"]
+    assert {r["LogicalResourceId"]: r["ResourceType"] for r in listed} == unconditional
+
+    databases = {"test_bronze", "test_silver", "test_gold"}
+    assert databases <= {d["Name"] for d in glue.get_databases()["DatabaseList"]}
+    jobs = {job["Name"]: job for job in glue.get_jobs()["Jobs"] if job["Name"].startswith("lakehouse-test-")}
+    assert sorted(jobs) == ["lakehouse-test-bronze", "lakehouse-test-gold", "lakehouse-test-silver"]
+    for layer in ("bronze", "silver", "gold"):
+        job = jobs[f"lakehouse-test-{layer}"]
+        assert job["Command"]["ScriptLocation"].startswith(f"s3://{out['ArtifactsBucket']}/code/v1/")
+        arguments = job["DefaultArguments"]
+        assert arguments["--datalake-formats"] == "delta"
+        assert arguments["--extra-py-files"] == f"s3://{out['ArtifactsBucket']}/code/v1/lakehouse.zip"
+        assert f"ddb.tableName={out['DeltaLogTable']}" in arguments["--conf"]
+        assert job["MaxRetries"] == 0
+        assert job["SecurityConfiguration"] == "lakehouse-test"
+    assert glue.get_security_configuration(Name="lakehouse-test")["SecurityConfiguration"]["Name"] == (
+        "lakehouse-test"
+    )
+    with pytest.raises(ClientError, match="EntityNotFoundException"):  # EnableCrawler is "false"
+        glue.get_crawler(Name="lakehouse-test-delta")
+    group = client("athena").get_work_group(WorkGroup=out["AthenaWorkGroup"])["WorkGroup"]
+    assert group["Configuration"]["ResultConfiguration"]["OutputLocation"] == (
+        f"s3://{out['AthenaResultsBucket']}/results/"
+    )
+
+    machine = sfn.describe_state_machine(stateMachineArn=out["StateMachineArn"])
+    assert machine["name"] == "lakehouse-test-pipeline"
+    assert "${" not in machine["definition"]
+    asl = json.loads(asl_path().read_text(encoding="utf-8"))
+    definition = json.loads(machine["definition"])
+    assert definition["StartAt"] == asl["StartAt"]
+    assert definition["States"].keys() == asl["States"].keys()
+    assert machine["definition"].count("null") == json.dumps(asl).count("null")
+    assert out["LockTable"] in machine["definition"]
+    assert out["RawBucket"] in machine["definition"]
+
+    rules = client("events").list_rules(NamePrefix="lakehouse-test-raw-object-created")["Rules"]
+    assert json.loads(rules[0]["EventPattern"])["detail"]["bucket"]["name"] == [out["RawBucket"]]
+    [target] = client("events").list_targets_by_rule(Rule=rules[0]["Name"])["Targets"]
+    assert target["Arn"] == out["StateMachineArn"]
+    assert target["RoleArn"].endswith(":role/lakehouse-test-trigger")
+    assert target["DeadLetterConfig"]["Arn"].endswith(":lakehouse-test-trigger-dlq")
+    assert "RetryPolicy" in target
+
+    dynamodb = client("dynamodb")
+    for table in (out["LockTable"], out["DeltaLogTable"]):
+        assert dynamodb.describe_table(TableName=table)["Table"]["TableStatus"] == "ACTIVE"
+    topic = client("sns").get_topic_attributes(TopicArn=out["AlertTopicArn"])["Attributes"]
+    assert topic["TopicArn"] == out["AlertTopicArn"]
+    assert "EventBridgeConfiguration" in s3.get_bucket_notification_configuration(Bucket=out["RawBucket"])
+    # Outside raw/: no pipeline run is triggered. The bucket takes objects and encrypts them.
+    s3.put_object(Bucket=out["RawBucket"], Key="landing/probe.csv", Body=b"a\n")
+    probe = s3.head_object(Bucket=out["RawBucket"], Key="landing/probe.csv")
+    assert probe["ServerSideEncryption"] == "aws:kms"
+    s3.delete_object(Bucket=out["RawBucket"], Key="landing/probe.csv")
+
+    update(client, "lakehouse-test", template, Environment="test", CodeVersion="v2")
+    for name in jobs:
+        job = glue.get_job(JobName=name)["Job"]
+        assert job["Command"]["ScriptLocation"].startswith(f"s3://{out['ArtifactsBucket']}/code/v2/")
+    assert "code/v2" in sfn.describe_state_machine(stateMachineArn=out["StateMachineArn"])["definition"]
+
+    delete(client, "lakehouse-test")
+    assert not set(jobs) & {job["Name"] for job in glue.get_jobs()["Jobs"]}
+    assert not databases & {d["Name"] for d in glue.get_databases()["DatabaseList"]}
+    with pytest.raises(ClientError, match="StateMachineDoesNotExist"):
+        sfn.describe_state_machine(stateMachineArn=out["StateMachineArn"])
+    assert client("events").list_rules(NamePrefix="lakehouse-test")["Rules"] == []
