@@ -6,7 +6,7 @@ JAR_CACHE ?= $(HOME)/.cache/lakehouse/ivy
 DEMO := var/demo
 export LAKEHOUSE_JAR_CACHE := $(JAR_CACHE)
 
-.PHONY: setup demo test test-slow lint format clean
+.PHONY: setup demo demo-run test test-slow lint format clean
 
 setup: $(VENV)/.installed $(JAR_CACHE)/.warm
 
@@ -23,7 +23,13 @@ $(JAR_CACHE)/.warm: $(VENV)/.installed
 	$(BIN)/python -m shared.spark
 	@mkdir -p $(JAR_CACHE) && touch $@
 
+# The whole system on the local AWS runtime: deploy the real template, drop a generated sample,
+# follow the Step Functions execution, print the summary (see orchestration/demo.py).
 demo: setup
+	$(BIN)/lakehouse demo
+
+# The same pipeline without the AWS layer: one `lakehouse run` on local folders.
+demo-run: setup
 	rm -rf $(DEMO)
 	$(BIN)/lakehouse generate --out $(DEMO)/raw --orders 3000 --days 7 --defects 0.02 --seed 7 --late-orders-out $(DEMO)/late
 	$(BIN)/lakehouse run --raw $(DEMO)/raw --warehouse $(DEMO)/warehouse
@@ -63,7 +69,7 @@ lint: $(VENV)/.installed $(STATELINT_STAMP)
 	@mkdir -p var
 	$(BIN)/python -m orchestration.package --out var/packaged-template.json
 	$(BIN)/cfn-lint var/packaged-template.json
-	$(STATELINT) orchestration/statemachine.asl.json
+	node orchestration/statelint.js orchestration/statemachine.asl.json
 
 format: $(VENV)/.installed
 	$(BIN)/ruff format .

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import importlib
 import json
 import logging
 import os
@@ -62,6 +63,7 @@ def install() -> None:
         _fix_integration_endpoint()
         _fix_aws_sdk_error_names()
         _fix_athena_error_names()
+        _fix_aws_sdk_casing()
         _installed = True
 
 
@@ -607,3 +609,39 @@ def _fix_athena_error_names() -> None:
         )
 
     cls._from_error = _from_error
+
+
+# --- j. aws-sdk parameter and result casing ------------------------------------------------------
+
+
+def _fix_aws_sdk_casing() -> None:
+    """AWS SDK integrations take and return PascalCase members whatever the API's own casing
+    (`sfn:describeExecution` takes `ExecutionArn` and returns `Status`, where the API says
+    `executionArn` and `status`). moto's interpreter kept LocalStack's hooks for this but left them
+    empty, so a camelCase API fails with KeyError and its results cannot be selected. Map both
+    ways through botocore's model of the operation, as LocalStack does."""
+    import botocore.session
+
+    module = importlib.import_module(f"{_SERVICE}.state_task_service_aws_sdk")
+    cls = module.StateTaskServiceAwsSdk
+    models: dict = {}
+
+    def operation(self):
+        service = self._get_boto_service_name()
+        if service not in models:
+            models[service] = botocore.session.get_session().get_service_model(service)
+        action = self.resource.api_action
+        return models[service].operation_model(action[:1].upper() + action[1:])
+
+    def _normalise_parameters(self, parameters, boto_service_name=None, service_action_name=None):
+        shape = operation(self).input_shape
+        if shape is not None:
+            self._to_boto_request(parameters, shape)
+
+    def _normalise_response(self, response, boto_service_name=None, service_action_name=None):
+        shape = operation(self).output_shape
+        if shape is not None:
+            self._from_boto_response(response, shape)
+
+    cls._normalise_parameters = _normalise_parameters
+    cls._normalise_response = _normalise_response
