@@ -81,6 +81,8 @@ def print_summary(summary: dict) -> None:
         fields = ("files", "rows_read", "accepted", "rejected", "duplicates", "pending", "readmitted")
         print(f"  {name:<12} " + ", ".join(f"{f} {counts.get(f, 0)}" for f in fields))
     print(f"archived files: {summary['archived']}")
+    for run in summary.get("job_runs", []):
+        print(f"  glue {run['job']} ({run['for']}): {run['state']} in {run['seconds']} s")
     for check in summary["validation"]:
         print(f"  validation {check['name']}: {'passed' if check['passed'] else 'FAILED'}")
     for alert in summary["alerts"]:

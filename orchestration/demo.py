@@ -79,8 +79,24 @@ def progress(stream):
     return on_event
 
 
+def job_runs(target) -> list[dict]:
+    """Every Glue job run of the deployment: which job, for what, its state and seconds."""
+    glue, runs = target.client("glue"), []
+    for job in ("BronzeJob", "SilverJob", "GoldJob"):
+        for run in glue.get_job_runs(JobName=target.outputs[job])["JobRuns"]:
+            arguments = run.get("Arguments", {})
+            runs.append(
+                {
+                    "job": run["JobName"],
+                    "for": arguments.get("--dataset") or arguments.get("--table"),
+                    "state": run["JobRunState"],
+                    "seconds": run.get("ExecutionTime"),
+                }
+            )
+    return runs
+
+
 def summarise(target, finals: list[dict], alerts: list[str], started: float) -> dict:
-    sfn = target.client("stepfunctions")
     statuses = [f["status"] for f in finals]
     status = next((s for s in ("FAILED", "TIMED_OUT", "ABORTED") if s in statuses), "SUCCEEDED")
     validation, run_ids = [], []
@@ -98,7 +114,6 @@ def summarise(target, finals: list[dict], alerts: list[str], started: float) -> 
         p.get("KeyCount", 0)
         for p in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="archived/")
     )
-    del sfn
     return {
         "execution_status": status,
         "executions": [{"name": f["name"], "status": f["status"]} for f in finals],
@@ -106,6 +121,7 @@ def summarise(target, finals: list[dict], alerts: list[str], started: float) -> 
         "validation": validation,
         "alerts": alerts,
         "datasets": operate.run_reports(target, run_ids),
+        "job_runs": job_runs(target),
         "seconds": round(time.time() - started, 1),
     }
 

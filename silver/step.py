@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from bronze.ingest import bronze_schema
 from shared import delta
 from shared.contract import (
     ACCEPTED,
-    BRONZE,
     DATASETS,
     DEFAULT_GRACE_DAYS,
     DEPARTMENT_CONFLICT,
@@ -165,8 +165,8 @@ def process_dataset(spark, warehouse, dataset, run_id, run_ts, grace_days, until
     if increment is None and not waiting:
         return DatasetStats()  # nothing new: no table is touched
     fresh = increment is not None
-    if not fresh:
-        increment = delta.read(spark, table_path(warehouse, BRONZE, dataset)).limit(0)
+    if not fresh:  # only pending items to re-check (bronze order items may not exist yet)
+        increment = spark.createDataFrame([], bronze_schema(dataset))
     classified = classify(validate(increment, dataset, run_ts), dataset)
     resolved = None
     if dataset == ORDER_ITEMS:

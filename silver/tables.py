@@ -49,6 +49,8 @@ def read_increment(
     latest); bronze is append-only, so its change feed holds inserts only. Returns (rows or None
     when nothing is new, the bronze version read up to)."""
     bronze = table_path(warehouse, BRONZE, dataset)
+    if not delta.exists(spark, bronze):
+        return None, -1  # no file of this dataset has arrived yet: nothing to read
     mark = f"{BRONZE}.{dataset}"
     feed, latest = changes.changes_since_mark(spark, bronze, marks_path(warehouse), mark, until)
     if feed is None:

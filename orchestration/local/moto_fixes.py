@@ -64,6 +64,7 @@ def install() -> None:
         _fix_aws_sdk_error_names()
         _fix_athena_error_names()
         _fix_aws_sdk_casing()
+        _fix_kms_key_id_header()
         _installed = True
 
 
@@ -645,3 +646,24 @@ def _fix_aws_sdk_casing() -> None:
 
     cls._normalise_parameters = _normalise_parameters
     cls._normalise_response = _normalise_response
+
+
+# --- k. SSE-KMS objects read through S3A over plain HTTP ------------------------------------------
+
+
+def _fix_kms_key_id_header() -> None:
+    """Spark's S3A client (AWS SDK v1) copies an object's SSE-KMS key id into the request of every
+    rename's copy, and SDK v1 refuses to send SSE-KMS parameters over plain HTTP: every Delta
+    commit through S3A against the local endpoint then retries forever. The local S3 keeps the
+    objects' encryption (bucket default SSE-KMS, as the template says) and reports the algorithm,
+    but not the key id, so the copy inherits the bucket default, which is the same key."""
+    from moto.s3.models import FakeKey
+
+    original = FakeKey.response_dict
+
+    def response_dict(self):
+        result = original.fget(self)
+        result.pop("x-amz-server-side-encryption-aws-kms-key-id", None)
+        return result
+
+    FakeKey.response_dict = property(response_dict)

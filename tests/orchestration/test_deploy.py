@@ -1,0 +1,51 @@
+"""What the deploy ships: deterministic code versions and Athena SQL named for the environment."""
+
+import zipfile
+from io import BytesIO
+
+from orchestration.deploy import artifacts, version_of
+from orchestration.local.glue_runs import error_message, spark_confs
+from orchestration.operate import drop_keys
+from orchestration.sqlnames import qualify_databases
+
+
+def test_the_same_code_gives_the_same_version():
+    first, second = artifacts("dev"), artifacts("dev")
+    assert version_of(first) == version_of(second)
+    assert version_of(first) != version_of(artifacts("prod"))  # the SQL names differ
+    names = zipfile.ZipFile(BytesIO(first["lakehouse.zip"])).namelist()
+    assert "bronze/ingest.py" in names and "shared/contract.py" in names
+    assert {"jobs/bronze_job.py", "jobs/silver_job.py", "jobs/gold_job.py"} <= set(first)
+
+
+def test_layer_names_become_environment_databases_in_table_position_only():
+    sql = (
+        "select 'silver.orders' as label, silver from silver.orders join gold.daily_sales on true where x = ?"
+    )
+    out = qualify_databases(sql, "prod")
+    assert "prod_silver.orders" in out and "prod_gold.daily_sales" in out
+    assert "'silver.orders'" in out and "?" in out
+
+
+def test_glue_conf_argument_drops_only_the_dynamodb_log_store():
+    conf = (
+        "spark.a=1 --conf spark.delta.logStore.s3.impl=io.delta.storage.S3DynamoDBLogStore --conf spark.b=x=y"
+    )
+    assert spark_confs(conf) == {"spark.a": "1", "spark.b": "x=y"}
+    assert spark_confs(None) == {}
+
+
+def test_a_failed_job_reports_its_last_exception_line():
+    log = "starting\nTraceback (most recent call last):\n  File x\npy4j.protocol.Py4JJavaError: boom\nbye\n"
+    assert error_message(log) == "py4j.protocol.Py4JJavaError: boom"
+    assert error_message("") == "the job exited with an error"
+
+
+def test_dropped_files_go_under_their_dataset_folder(tmp_path):
+    (tmp_path / "drop" / "orders" / "2025").mkdir(parents=True)
+    (tmp_path / "drop" / "orders" / "2025" / "a.csv").write_text("x")
+    (tmp_path / "loose.csv").write_text("x")
+    assert drop_keys([tmp_path / "drop"]) == [(tmp_path / "drop/orders/2025/a.csv", "raw/orders/2025/a.csv")]
+    assert drop_keys([tmp_path / "loose.csv"], "products") == [
+        (tmp_path / "loose.csv", "raw/products/loose.csv")
+    ]
