@@ -8,7 +8,7 @@ export LAKEHOUSE_JAR_CACHE := $(JAR_CACHE)
 
 .PHONY: setup demo demo-run test test-slow lint format clean
 
-setup: $(VENV)/.installed $(JAR_CACHE)/.warm
+setup: $(VENV)/.installed $(JAR_CACHE)/.warm-delta-s3a
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (AWS Glue 5.1 parity)"'
@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 # Spark resolves the Delta jars from Maven Central once; later starts use the cache.
-$(JAR_CACHE)/.warm: $(VENV)/.installed
+$(JAR_CACHE)/.warm-delta-s3a: $(VENV)/.installed
 	$(BIN)/python -m shared.spark
 	@mkdir -p $(JAR_CACHE) && touch $@
 

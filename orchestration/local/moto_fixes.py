@@ -65,6 +65,7 @@ def install() -> None:
         _fix_athena_error_names()
         _fix_aws_sdk_casing()
         _fix_kms_key_id_header()
+        _fix_definite_json_paths()
         _installed = True
 
 
@@ -667,3 +668,26 @@ def _fix_kms_key_id_header() -> None:
         return result
 
     FakeKey.response_dict = property(response_dict)
+
+
+# --- l. JSONPath: a definite path selects one value --------------------------------------------
+
+
+def _definite_extract_json(path, data):  # runs with moto's json_path module as its globals
+    matches = parse(path).find(data)  # noqa: F821 (json_path's own import)
+    if not matches:
+        if _contains_slice_or_wildcard_array(path):  # noqa: F821
+            return []
+        raise NoSuchJsonPathError(json_path=path, data=data)  # noqa: F821
+    if len(matches) == 1 and not re.search(r"\[\s*(\*|\?|-?\d*\s*:)|\.\.|\.\*", path):  # noqa: F821
+        return matches[0].value
+    return [match.value for match in matches]
+
+
+def _fix_definite_json_paths() -> None:
+    """moto returns a list for any path whose match sits inside an array element (its fix for moto
+    issue 7825), so `$.ResultSet.Rows[1].Data[0].VarCharValue` gives ["0"] where Step Functions
+    gives "0". A path without wildcard, slice, filter or descent selects one value; the others a
+    list. The function object is kept (many modules imported it by name): only its code changes."""
+    module = importlib.import_module(f"{_SFN_PARSER}.asl.utils.json_path")
+    module.extract_json.__code__ = _definite_extract_json.__code__

@@ -7,6 +7,8 @@ resources. It listens on 127.0.0.1 only."""
 from __future__ import annotations
 
 import json
+import logging
+import os
 import socket
 import urllib.request
 from pathlib import Path
@@ -23,6 +25,19 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+# What start() sets for this process (and its job runs); stop() puts it back.
+TOUCHED_ENV = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_ENDPOINT_URL",
+    "MOTO_PORT",
+)
+
+
 class LocalAws:
     def __init__(self, port: int | None = DEFAULT_PORT, workdir: str | Path = "var/local-aws"):
         self.port = port or free_port()
@@ -31,6 +46,7 @@ class LocalAws:
         self._server: ThreadedMotoServer | None = None
 
     def start(self) -> LocalAws:
+        self._saved_env = {key: os.environ.get(key) for key in TOUCHED_ENV}
         local_environment(self.endpoint)
         self.workdir.mkdir(parents=True, exist_ok=True)
         moto_fixes.install()
@@ -40,6 +56,10 @@ class LocalAws:
         glue_runs.configure(self.endpoint, self.workdir)
         athena.install()
         athena.configure(self.endpoint, DEFAULT_REGION)
+        # moto logs every request and every state failure it handles; the executions' histories
+        # and the job runs' logs (<workdir>/glue/...) say the same where it matters.
+        for name, level in (("werkzeug", logging.ERROR), ("moto", logging.CRITICAL)):
+            logging.getLogger(name).setLevel(level)
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
         # Step Functions executes the ASL for real (moto's default only records executions).
@@ -57,6 +77,11 @@ class LocalAws:
         if self._server is not None:
             self._server.stop()
             self._server = None
+        for key, value in getattr(self, "_saved_env", {}).items():  # as it was before start()
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
     def __enter__(self) -> LocalAws:
         return self.start()

@@ -760,3 +760,58 @@ def test_distributed_map_reads_a_json_array_from_s3(client):
     ]
     map_runs = client("stepfunctions").list_map_runs(executionArn=result["executionArn"])["mapRuns"]
     assert len(map_runs) == 1
+
+
+def test_aws_sdk_members_are_pascal_case_both_ways(client):
+    """j: sfn's API is camelCase (executionArn, status); its aws-sdk integration is PascalCase."""
+    earlier = _run(client, ECHO)
+    definition = {
+        "StartAt": "Describe",
+        "States": {
+            "Describe": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::aws-sdk:sfn:describeExecution",
+                "Parameters": {"ExecutionArn.$": "$.arn"},
+                "ResultSelector": {"status.$": "$.Status"},
+                "End": True,
+            }
+        },
+    }
+    described = _run(client, definition, {"arn": earlier["executionArn"]})
+    assert described["status"] == "SUCCEEDED", described
+    assert json.loads(described["output"]) == {"status": "SUCCEEDED"}
+
+
+def test_an_sse_kms_object_reports_its_algorithm_but_not_the_key_id(client):
+    """k: S3A over plain HTTP cannot copy an object whose key id it is told."""
+    bucket, key = _bucket(client), client("kms").create_key()["KeyMetadata"]["Arn"]
+    s3 = client("s3")
+    s3.put_bucket_encryption(
+        Bucket=bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key}}
+            ]
+        },
+    )
+    s3.put_object(Bucket=bucket, Key="a.csv", Body=b"x")
+    head = s3.head_object(Bucket=bucket, Key="a.csv")
+    assert head["ServerSideEncryption"] == "aws:kms"
+    assert "SSEKMSKeyId" not in head
+
+
+def test_a_definite_path_through_array_elements_selects_one_value(client):
+    """l: Athena's GetQueryResults is read with such a path (first column of the first data row)."""
+    definition = {
+        "StartAt": "Pick",
+        "States": {
+            "Pick": {
+                "Type": "Pass",
+                "Parameters": {"one.$": "$.rows[1].data[0].v", "all.$": "$.rows[*].data[0].v"},
+                "End": True,
+            }
+        },
+    }
+    rows = {"rows": [{"data": [{"v": "failures"}]}, {"data": [{"v": "0"}]}]}
+    described = _run(client, definition, rows)
+    assert json.loads(described["output"]) == {"one": "0", "all": ["failures", "0"]}
