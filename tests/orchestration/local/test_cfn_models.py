@@ -1,14 +1,11 @@
-"""CloudFormation on the local AWS runtime: orchestration.local.cfn_models on a moto server in this
-process. Small inline templates per resource type and per fix, then the project's real template."""
+"""CloudFormation on the local AWS runtime: orchestration.local.cfn (install() also as
+orchestration.local.cfn_models.install) on the conftest's moto server. Small inline templates per
+resource type and per fix, then the project's real template."""
 
 from __future__ import annotations
 
-import copy
 import json
-import os
-import socket
 import time
-import urllib.request
 
 import boto3
 import pytest
@@ -16,67 +13,21 @@ from botocore.exceptions import ClientError
 
 from orchestration.local.cfn_models import install
 from orchestration.package import asl_path, package, template_path
+from tests.orchestration.local.conftest import REGION
 
-REGION = "us-east-1"
 ACCOUNT = "123456789012"
-_FAKE_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": REGION,
-    "AWS_REGION": REGION,
-}
-_CLEARED_ENV = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")
+WAIT = {"Delay": 1, "MaxAttempts": 60}
 
 
-def _post(url: str, body: dict) -> None:
-    request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST"
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        response.read()
-
-
-@pytest.fixture(scope="module")
-def endpoint():
-    """A moto server (127.0.0.1, a free port) with cfn_models installed and state machines executing.
-
-    Credentials, region and moto's Step Functions config are restored afterwards; the server's state is
-    reset when the module ends (moto's backends live in this process, shared with other servers)."""
-    from moto.core.config import default_user_config
-    from moto.server import ThreadedMotoServer
-
+@pytest.fixture(scope="module", autouse=True)
+def _cfn_models():
+    """Installed before the module's moto server (the conftest's moto_endpoint) starts."""
     install()
-    saved_env = {key: os.environ.get(key) for key in (*_FAKE_ENV, *_CLEARED_ENV)}
-    saved_sfn_config = copy.deepcopy(default_user_config.get("stepfunctions"))
-    for key in _CLEARED_ENV:
-        os.environ.pop(key, None)
-    os.environ.update(_FAKE_ENV)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _post(f"{url}/moto-api/config", {"stepfunctions": {"execute_state_machine": True}})
-        yield url
-    finally:
-        try:
-            _post(f"{url}/moto-api/reset", {})
-        finally:
-            server.stop()
-            default_user_config["stepfunctions"] = saved_sfn_config
-            for key, value in saved_env.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
 
 
 @pytest.fixture(scope="module")
-def client(endpoint):
-    return lambda service: boto3.client(service, endpoint_url=endpoint, region_name=REGION)
+def client(moto_endpoint):
+    return lambda service: boto3.client(service, endpoint_url=moto_endpoint, region_name=REGION)
 
 
 @pytest.fixture(autouse=True)
@@ -87,44 +38,38 @@ def _no_stack_left(client):
         delete(client, stack["StackName"])
 
 
-def _parameters(values: dict) -> list[dict]:
-    return [{"ParameterKey": key, "ParameterValue": str(value)} for key, value in values.items()]
+def _deploy(client, action: str, name: str, template: str, parameters: dict) -> dict[str, str]:
+    """Create or update the stack, wait until the action is complete, return its outputs."""
+    cfn = client("cloudformation")
+    getattr(cfn, f"{action}_stack")(
+        StackName=name,
+        TemplateBody=template,
+        Parameters=[{"ParameterKey": key, "ParameterValue": str(value)} for key, value in parameters.items()],
+        Capabilities=["CAPABILITY_NAMED_IAM"],
+    )
+    cfn.get_waiter(f"stack_{action}_complete").wait(StackName=name, WaiterConfig=WAIT)
+    stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
 
 def create(client, name: str, template: str, **parameters) -> dict[str, str]:
-    """Create the stack, wait for CREATE_COMPLETE, return its outputs."""
-    cfn = client("cloudformation")
-    cfn.create_stack(
-        StackName=name,
-        TemplateBody=template,
-        Parameters=_parameters(parameters),
-        Capabilities=["CAPABILITY_NAMED_IAM"],
-    )
-    cfn.get_waiter("stack_create_complete").wait(StackName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
-    return outputs(client, name)
+    return _deploy(client, "create", name, template, parameters)
 
 
 def update(client, name: str, template: str, **parameters) -> dict[str, str]:
-    cfn = client("cloudformation")
-    cfn.update_stack(
-        StackName=name,
-        TemplateBody=template,
-        Parameters=_parameters(parameters),
-        Capabilities=["CAPABILITY_NAMED_IAM"],
-    )
-    cfn.get_waiter("stack_update_complete").wait(StackName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
-    return outputs(client, name)
-
-
-def outputs(client, name: str) -> dict[str, str]:
-    stack = client("cloudformation").describe_stacks(StackName=name)["Stacks"][0]
-    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    return _deploy(client, "update", name, template, parameters)
 
 
 def delete(client, name: str) -> None:
     cfn = client("cloudformation")
     cfn.delete_stack(StackName=name)
-    cfn.get_waiter("stack_delete_complete").wait(StackName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    cfn.get_waiter("stack_delete_complete").wait(StackName=name, WaiterConfig=WAIT)
+
+
+def missing(call, *, error: str = "EntityNotFoundException", **request) -> None:
+    """The call fails with `error`: what the request names does not exist."""
+    with pytest.raises(ClientError, match=error):
+        call(**request)
 
 
 def run(client, state_machine_arn: str, payload: dict, timeout: float = 30) -> dict:
@@ -155,9 +100,20 @@ KEY = """\
 """
 
 
-def with_key(template: str) -> str:
-    """The template with a KMS key, logical id Key, as its first resource."""
-    return template.replace("Resources:\n", "Resources:\n" + KEY, 1)
+def role(service: str) -> str:
+    """An IAM role, logical id Role, that `service` (glue.amazonaws.com, ...) may assume."""
+    return f"""\
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{{Effect: Allow, Principal: {{Service: {service}}}, Action: sts:AssumeRole}}]
+"""
+
+
+def with_resources(template: str, *resources: str) -> str:
+    """The template with these resources (KEY, role(...)) first in its Resources."""
+    return template.replace("Resources:\n", "Resources:\n" + "".join(resources), 1)
 
 
 # ---------------------------------------------------------------- Glue and Athena
@@ -204,7 +160,7 @@ def test_glue_database_is_created_updated_replaced_and_deleted(client):
     assert not {"dev_bronze", "dev_silver"} & {d["Name"] for d in glue.get_databases()["DatabaseList"]}
 
 
-GLUE_SECURITY_CONFIGURATION = with_key(
+GLUE_SECURITY_CONFIGURATION = with_resources(
     """
 Resources:
   Security:
@@ -219,7 +175,8 @@ Resources:
 Outputs:
   Security: {Value: !Ref Security}
   KeyArn: {Value: !GetAtt Key.Arn}
-"""
+""",
+    KEY,
 )
 
 
@@ -236,20 +193,15 @@ def test_glue_security_configuration_is_created_and_deleted(client):
     assert encryption["JobBookmarksEncryption"] == {"JobBookmarksEncryptionMode": "CSE-KMS", "KmsKeyArn": key}
 
     delete(client, "glue-security")
-    with pytest.raises(ClientError, match="EntityNotFoundException"):
-        glue.get_security_configuration(Name="lake-security")
+    missing(glue.get_security_configuration, Name="lake-security")
 
 
-GLUE_JOB = """
+GLUE_JOB = with_resources(
+    """
 Parameters:
   CodeVersion: {Type: String}
   Workers: {Type: Number, Default: 2}
 Resources:
-  Role:
-    Type: AWS::IAM::Role
-    Properties:
-      AssumeRolePolicyDocument:
-        Statement: [{Effect: Allow, Principal: {Service: glue.amazonaws.com}, Action: sts:AssumeRole}]
   Security:
     Type: AWS::Glue::SecurityConfiguration
     Properties:
@@ -279,7 +231,9 @@ Resources:
       Tags: {layer: bronze}
 Outputs:
   Job: {Value: !Ref Job}
-"""
+""",
+    role("glue.amazonaws.com"),
+)
 
 
 def test_glue_job_takes_every_property_and_a_new_code_version_updates_it_in_place(client):
@@ -312,10 +266,8 @@ def test_glue_job_takes_every_property_and_a_new_code_version_updates_it_in_plac
     assert job["DefaultArguments"]["--extra-py-files"] == "s3://artifacts/code/v2/lakehouse.zip"
 
     delete(client, "glue-job")
-    with pytest.raises(ClientError, match="EntityNotFoundException"):
-        glue.get_job(JobName="lake-bronze")
-    with pytest.raises(ClientError, match="EntityNotFoundException"):
-        glue.get_security_configuration(Name="job-security")
+    missing(glue.get_job, JobName="lake-bronze")
+    missing(glue.get_security_configuration, Name="job-security")
 
 
 GLUE_CRAWLER = """
@@ -363,8 +315,7 @@ def test_glue_crawler_with_delta_targets_is_created_updated_and_deleted(client):
     assert glue.get_crawler(Name="lake-delta")["Crawler"]["SchemaChangePolicy"]["UpdateBehavior"] == "LOG"
 
     delete(client, "glue-crawler")
-    with pytest.raises(ClientError, match="EntityNotFoundException"):
-        glue.get_crawler(Name="lake-delta")
+    missing(glue.get_crawler, Name="lake-delta")
 
 
 ATHENA_WORKGROUP = """
@@ -413,16 +364,12 @@ def test_athena_workgroup_is_created_updated_and_deleted(client):
 
 # ---------------------------------------------------------------- state machines
 
-STATE_MACHINE = """
+STATE_MACHINE = with_resources(
+    """
 Parameters:
   Greeting: {Type: String}
   Limit: {Type: Number, Default: 3}
 Resources:
-  Role:
-    Type: AWS::IAM::Role
-    Properties:
-      AssumeRolePolicyDocument:
-        Statement: [{Effect: Allow, Principal: {Service: states.amazonaws.com}, Action: sts:AssumeRole}]
   Logs:
     Type: AWS::Logs::LogGroup
     Properties: {LogGroupName: !Sub "/aws/vendedlogs/states/${AWS::StackName}"}
@@ -465,7 +412,9 @@ Outputs:
   Ref: {Value: !Ref Machine}
   Arn: {Value: !GetAtt Machine.Arn}
   Name: {Value: !GetAtt Machine.Name}
-"""
+""",
+    role("states.amazonaws.com"),
+)
 
 
 def test_state_machine_definition_object_gets_its_substitutions(client):
@@ -486,8 +435,9 @@ def test_state_machine_definition_object_gets_its_substitutions(client):
     )
     assert machine["tracingConfiguration"] == {"enabled": True}
     delete(client, "sfn-definition")
-    with pytest.raises(ClientError, match="StateMachineDoesNotExist"):
-        client("stepfunctions").describe_state_machine(stateMachineArn=arn)
+    missing(
+        client("stepfunctions").describe_state_machine, error="StateMachineDoesNotExist", stateMachineArn=arn
+    )
 
 
 def test_state_machine_of_a_stack_executes(client):
@@ -551,7 +501,7 @@ def test_state_machine_definition_string_gets_its_substitutions(client):
 
 # ---------------------------------------------------------------- template language
 
-INTRINSICS = with_key(
+INTRINSICS = with_resources(
     """
 Parameters:
   Environment: {Type: String}
@@ -578,7 +528,8 @@ Outputs:
   QueueUrl: {Value: !GetAtt Queue.QueueUrl}
   LogsArn: {Value: !GetAtt Logs.Arn}
   Pseudo: {Value: !Sub "${AWS::Partition}/${AWS::Region}/${AWS::AccountId}"}
-"""
+""",
+    KEY,
 )
 
 
@@ -628,7 +579,7 @@ def test_a_conditional_resource_not_created_is_not_listed(client):
 
 # ---------------------------------------------------------------- buckets, policies, subscriptions, alarms
 
-BUCKET = with_key(
+BUCKET = with_resources(
     """
 Parameters:
   EventBridge: {Type: String}
@@ -672,7 +623,8 @@ Resources:
 Outputs:
   Bucket: {Value: !Ref Bucket}
   KeyArn: {Value: !GetAtt Key.Arn}
-"""
+""",
+    KEY,
 )
 
 
@@ -844,8 +796,7 @@ def test_the_real_template_deploys_updates_and_deletes(client):
     assert glue.get_security_configuration(Name="lakehouse-test")["SecurityConfiguration"]["Name"] == (
         "lakehouse-test"
     )
-    with pytest.raises(ClientError, match="EntityNotFoundException"):  # EnableCrawler is "false"
-        glue.get_crawler(Name="lakehouse-test-delta")
+    missing(glue.get_crawler, Name="lakehouse-test-delta")  # EnableCrawler is "false"
     group = client("athena").get_work_group(WorkGroup=out["AthenaWorkGroup"])["WorkGroup"]
     assert group["Configuration"]["ResultConfiguration"]["OutputLocation"] == (
         f"s3://{out['AthenaResultsBucket']}/results/"
@@ -891,6 +842,7 @@ def test_the_real_template_deploys_updates_and_deletes(client):
     delete(client, "lakehouse-test")
     assert not set(jobs) & {job["Name"] for job in glue.get_jobs()["Jobs"]}
     assert not databases & {d["Name"] for d in glue.get_databases()["DatabaseList"]}
-    with pytest.raises(ClientError, match="StateMachineDoesNotExist"):
-        sfn.describe_state_machine(stateMachineArn=out["StateMachineArn"])
+    missing(
+        sfn.describe_state_machine, error="StateMachineDoesNotExist", stateMachineArn=out["StateMachineArn"]
+    )
     assert client("events").list_rules(NamePrefix="lakehouse-test")["Rules"] == []
