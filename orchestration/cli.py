@@ -1,4 +1,4 @@
-"""The orchestration commands of `lakehouse`: local up, deploy, drop, status, demo."""
+"""The orchestration commands of `lakehouse`: local up, deploy, drop, start, status, demo."""
 
 from __future__ import annotations
 
@@ -47,6 +47,13 @@ def cmd_drop(args: argparse.Namespace) -> int:
         print(f"lakehouse drop: {error}", file=sys.stderr)
         return 2
     print(f"{len(keys)} files uploaded to the raw zone")
+    return 0
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    from orchestration.operate import start
+
+    print(start(Target.from_args(args), args.name))
     return 0
 
 
@@ -115,6 +122,11 @@ def add_commands(commands) -> None:
     put.add_argument("--dataset", choices=("products", "orders", "order_items"))
     add_target_arguments(put)
     put.set_defaults(func=cmd_drop)
+
+    go = commands.add_parser("start", help="start an execution by hand (it processes every pending raw file)")
+    add_target_arguments(go)
+    go.add_argument("--name", help="the execution's name (default: one Step Functions picks)")
+    go.set_defaults(func=cmd_start)
 
     stat = commands.add_parser("status", help="executions, the pipeline lock, pending raw files")
     add_target_arguments(stat)

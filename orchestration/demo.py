@@ -52,7 +52,7 @@ def poison(target) -> None:
 def athena_rows(target, sql: str, timeout: float = 120) -> dict:
     athena = target.client("athena")
     query_id = athena.start_query_execution(
-        QueryString=sql.replace("gold.", f"{LOCAL_ENV}_gold."), WorkGroup=target.outputs["AthenaWorkGroup"]
+        QueryString=sql.replace("gold.", f"{target.env}_gold."), WorkGroup=target.outputs["AthenaWorkGroup"]
     )["QueryExecutionId"]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

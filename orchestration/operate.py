@@ -57,6 +57,15 @@ def executions(target, limit: int = 10) -> list[dict]:
     return found["executions"]
 
 
+def start(target, name: str | None = None) -> str:
+    """A manual start: the same execution an upload would start (the state machine reads the raw
+    zone itself), e.g. to process files left in raw by a failed run."""
+    sfn = target.client("stepfunctions")
+    named = {"name": name} if name else {}
+    found = sfn.start_execution(stateMachineArn=target.outputs["StateMachineArn"], input="{}", **named)
+    return found["executionArn"]
+
+
 def lock_holder(target) -> str | None:
     item = target.client("dynamodb").get_item(
         TableName=target.outputs["LockTable"], Key=LOCK_KEY, ConsistentRead=True
