@@ -114,9 +114,7 @@ def test_a_drop_runs_end_to_end_through_the_deployed_state_machine(aws, tmp_path
     arn = operate.start(target, "manual-nothing-pending")
     final = wait_for(target, arn)
     assert final["status"] == "SUCCEEDED"
-    entered = {
-        (e.get("stateEnteredEventDetails") or {}).get("name") for e in operate.history(target, arn)
-    }
+    entered = {(e.get("stateEnteredEventDetails") or {}).get("name") for e in operate.history(target, arn)}
     assert "Detect" in entered and not entered & {"Bronze", "SilverParents", "Gold", "Archive"}
 
 
