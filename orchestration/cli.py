@@ -84,10 +84,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def print_summary(summary: dict) -> None:
     print(f"\nexecution: {summary['execution_status']} ({summary['seconds']} s)")
+    print("rows, summed over the runs (a pending item readmitted by a later run counts in both):")
     for name, counts in summary["datasets"].items():
-        fields = ("files", "rows_read", "accepted", "rejected", "duplicates", "pending", "readmitted")
-        print(f"  {name:<12} " + ", ".join(f"{f} {counts.get(f, 0)}" for f in fields))
-    print(f"archived files: {summary['archived']}")
+        fields = ("files", "rows_read", "accepted", "readmitted", "rejected", "duplicates", "pending")
+        line = ", ".join(f"{f} {counts.get(f, 0)}" for f in fields)
+        still = counts.get("pending", 0) - counts.get("readmitted", 0)
+        print(f"  {name:<12} {line}; still pending {still}")
+    print(
+        f"files: {summary.get('dropped', '?')} dropped, {summary['archived']} archived, "
+        f"{summary['quarantined']} quarantined, {summary['left_in_raw']} left in raw"
+    )
     for run in summary.get("job_runs", []):
         print(f"  glue {run['job']} ({run['for']}): {run['state']} in {run['seconds']} s")
     for check in summary["validation"]:

@@ -96,6 +96,13 @@ def job_runs(target) -> list[dict]:
     return runs
 
 
+def raw_zone_files(target, prefix: str) -> list[str]:
+    """The CSV files under a prefix of the raw bucket (quarantine also holds reason files)."""
+    s3, bucket = target.client("s3"), target.outputs["RawBucket"]
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    return [o["Key"] for page in pages for o in page.get("Contents", []) if o["Key"].endswith(".csv")]
+
+
 def summarise(target, finals: list[dict], alerts: list[str], started: float) -> dict:
     statuses = [f["status"] for f in finals]
     status = next((s for s in ("FAILED", "TIMED_OUT", "ABORTED") if s in statuses), "SUCCEEDED")
@@ -109,15 +116,12 @@ def summarise(target, finals: list[dict], alerts: list[str], started: float) -> 
             output = (event.get("stateExitedEventDetails") or {}).get("output")
             if (event.get("stateExitedEventDetails") or {}).get("name") == "NewPass" and output:
                 run_ids.append(json.loads(output)["run"]["run_id"])
-    s3, bucket = target.client("s3"), target.outputs["RawBucket"]
-    archived = sum(
-        p.get("KeyCount", 0)
-        for p in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="archived/")
-    )
     return {
         "execution_status": status,
         "executions": [{"name": f["name"], "status": f["status"]} for f in finals],
-        "archived": archived,
+        "archived": len(raw_zone_files(target, "archived/")),
+        "quarantined": len(raw_zone_files(target, "quarantine/")),
+        "left_in_raw": len(raw_zone_files(target, "raw/")),
         "validation": validation,
         "alerts": alerts,
         "datasets": operate.run_reports(target, run_ids),
@@ -154,6 +158,7 @@ def run_demo(
         finals = operate.follow(target, progress(log), dropped_at)
         summary = summarise(target, finals, read_alerts(target, alerts_url), started)
         summary["seed"] = seed
+        summary["dropped"] = len(keys)
         summary["gold_sample"] = (
             athena_rows(target, GOLD_SAMPLE) if summary["execution_status"] == "SUCCEEDED" else None
         )

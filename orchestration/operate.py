@@ -30,7 +30,8 @@ def drop_keys(paths: list[Path], dataset: str | None = None) -> list[tuple[Path,
             folder = next((p for p in file.parents if p.name == name), None)
             inner = file.relative_to(folder).as_posix() if folder else file.name
             found.append((file, f"{RAW_PREFIX}/{name}/{inner}"))
-    return found
+    # Parents first: a run that starts while the upload is still going sees an item's order.
+    return sorted(found, key=lambda pair: DATASETS.index(pair[1].split("/")[1]))
 
 
 def drop(target, paths: list[Path], dataset: str | None = None) -> list[str]:

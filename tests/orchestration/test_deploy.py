@@ -49,3 +49,16 @@ def test_dropped_files_go_under_their_dataset_folder(tmp_path):
     assert drop_keys([tmp_path / "loose.csv"], "products") == [
         (tmp_path / "loose.csv", "raw/products/loose.csv")
     ]
+
+
+def test_a_drop_uploads_parents_before_items(tmp_path):
+    for name in ("order_items/i.csv", "orders/o.csv", "products/p.csv", "order_items/h.csv"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    keys = [key for _, key in drop_keys([tmp_path])]
+    assert keys == [
+        "raw/products/p.csv",
+        "raw/orders/o.csv",
+        "raw/order_items/h.csv",
+        "raw/order_items/i.csv",
+    ]
