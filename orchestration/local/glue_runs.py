@@ -53,12 +53,14 @@ def spark_confs(conf_argument: str | None) -> dict[str, str]:
 
 
 def error_message(log: str) -> str:
-    """The last exception line of the job's output (what Glue shows as ErrorMessage)."""
+    """The last exception line of the job's output (what Glue shows as ErrorMessage), with the Java
+    error a Py4JJavaError carries on its next line (`: org.apache...: the cause`)."""
     lines = [line for line in log.splitlines() if line.strip()]
-    for line in reversed(lines):
-        match = ERROR_LINE.match(line)
+    for at in range(len(lines) - 1, -1, -1):
+        match = ERROR_LINE.match(lines[at])
         if match:
-            return match.group(1)[:2000]
+            cause = lines[at + 1] if at + 1 < len(lines) and lines[at + 1].startswith(": ") else ""
+            return (match.group(1) + " " + cause).strip()[:2000]
     return (lines[-1] if lines else "the job exited with an error")[:2000]
 
 

@@ -39,6 +39,8 @@ def test_a_failed_job_reports_its_last_exception_line():
     log = "starting\nTraceback (most recent call last):\n  File x\npy4j.protocol.Py4JJavaError: boom\nbye\n"
     assert error_message(log) == "py4j.protocol.Py4JJavaError: boom"
     assert error_message("") == "the job exited with an error"
+    java = "py4j.protocol.Py4JJavaError: calling o1.x.\n: java.io.IOException: gone\n\tat a\n"
+    assert error_message(java) == "py4j.protocol.Py4JJavaError: calling o1.x. : java.io.IOException: gone"
 
 
 def test_dropped_files_go_under_their_dataset_folder(tmp_path):
