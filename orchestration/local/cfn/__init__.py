@@ -21,6 +21,8 @@ defect it covers; tests/orchestration/local/test_cfn_models.py has a test per fi
 - `misc`: queue and topic policies, SNS subscriptions and CloudWatch alarms are created;
   AWS::S3::BucketPolicy is accepted but not applied (the local endpoint is plain HTTP, so the
   template's TLS-only Deny would refuse every request).
+- `changesets`: an executed CREATE change set gives the stack its outputs and exports, an UPDATE one
+  goes through the stack's update, and a change set runs once (the deploy uses change sets).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from importlib.metadata import version
 from moto.cloudformation import parsing
 
 # Importing the model modules defines their classes, which is what registers them with moto.
-from orchestration.local.cfn import athena, buckets, glue, misc, states, template  # noqa: F401
+from orchestration.local.cfn import athena, buckets, changesets, glue, misc, states, template  # noqa: F401
 
 MOTO_VERSION = "5.2.5"
 _installed = False
@@ -50,6 +52,7 @@ def install() -> None:
     template.install()
     buckets.install()
     states.install()
+    changesets.install()
     # moto caches its model lists on first use: drop them so the classes of this package are seen.
     for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cached.cache_clear()

@@ -846,3 +846,45 @@ def test_the_real_template_deploys_updates_and_deletes(client):
         sfn.describe_state_machine, error="StateMachineDoesNotExist", stateMachineArn=out["StateMachineArn"]
     )
     assert client("events").list_rules(NamePrefix="lakehouse-test")["Rules"] == []
+
+
+def change_set(client, stack: str, name: str, kind: str, template: str, **parameters) -> dict:
+    """Create a change set and return its description (moto answers at once)."""
+    cfn = client("cloudformation")
+    cfn.create_change_set(
+        StackName=stack,
+        ChangeSetName=name,
+        ChangeSetType=kind,
+        TemplateBody=template,
+        Parameters=[{"ParameterKey": key, "ParameterValue": str(value)} for key, value in parameters.items()],
+    )
+    return cfn.describe_change_set(StackName=stack, ChangeSetName=name)
+
+
+def test_change_sets_create_and_update_the_stack_with_its_outputs_and_run_once(client):
+    cfn, glue = client("cloudformation"), client("glue")
+    created = change_set(
+        client, "glue-cs", "first", "CREATE", GLUE_DATABASE, Name="cs_bronze", Description="first"
+    )
+    assert cfn.describe_stacks(StackName="glue-cs")["Stacks"][0]["StackStatus"] == "REVIEW_IN_PROGRESS"
+    cfn.execute_change_set(StackName="glue-cs", ChangeSetName=created["ChangeSetName"])
+    stack = cfn.describe_stacks(StackName="glue-cs")["Stacks"][0]
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    assert {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]} == {"Database": "cs_bronze"}
+    assert glue.get_database(Name="cs_bronze")["Database"]["Description"] == "first"
+    with pytest.raises(ClientError, match="cannot be executed"):
+        cfn.execute_change_set(StackName="glue-cs", ChangeSetName=created["ChangeSetName"])
+
+    same = change_set(
+        client, "glue-cs", "same", "UPDATE", GLUE_DATABASE, Name="cs_bronze", Description="first"
+    )
+    assert same["Status"] == "FAILED" and "didn't contain changes" in same["StatusReason"]
+
+    renamed = change_set(
+        client, "glue-cs", "renamed", "UPDATE", GLUE_DATABASE, Name="cs_silver", Description="first"
+    )
+    cfn.execute_change_set(StackName="glue-cs", ChangeSetName=renamed["ChangeSetName"])
+    stack = cfn.describe_stacks(StackName="glue-cs")["Stacks"][0]
+    assert stack["StackStatus"] == "UPDATE_COMPLETE"
+    assert stack["Outputs"][0]["OutputValue"] == "cs_silver"
+    assert "cs_silver" in {d["Name"] for d in glue.get_databases()["DatabaseList"]}
