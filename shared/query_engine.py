@@ -80,13 +80,15 @@ class Session:
         views_dir: Path,
         tables: dict[Ref, str] | None = None,
         storage_options: dict[str, str] | None = None,
+        views: dict[Ref, View] | None = None,
     ):
         """`tables` maps (database, table) to a Delta location (default: the warehouse's layers);
-        `storage_options` are delta-rs's, for s3:// locations."""
+        `storage_options` are delta-rs's, for s3:// locations; `views` (default: the files of
+        `views_dir`) are the views by (database, name)."""
         self.warehouse = warehouse
         self.tables = discover_tables(warehouse) if tables is None else tables
         self.storage_options = storage_options
-        self.views = load_views(views_dir)
+        self.views = load_views(views_dir) if views is None else views
         self.ready: set[Ref] = set()
         self.preparing: set[Ref] = set()  # guards against views that read each other in a cycle
         self.con = duckdb.connect()
@@ -184,10 +186,11 @@ def execute(
     views_dir: Path = VIEWS_DIR,
     tables: dict[Ref, str] | None = None,
     storage_options: dict[str, str] | None = None,
+    views: dict[Ref, View] | None = None,
 ) -> tuple[list[str], list[tuple]]:
     """Run one bound Athena query; result values are DuckDB's Python objects."""
     statement = parse_statement(sql)
-    session = Session(warehouse, views_dir, tables, storage_options)
+    session = Session(warehouse, views_dir, tables, storage_options, views)
     try:
         return session.query(statement)
     finally:

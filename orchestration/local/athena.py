@@ -3,7 +3,8 @@ project's local Athena engine (shared.query_engine: DuckDB over delta-rs, the SQ
 Athena's dialect) against the Delta tables the Glue catalog points to, in S3. The execution goes
 QUEUED -> RUNNING -> SUCCEEDED, or FAILED with Athena's StateChangeReason and AthenaError; the
 result lands as CSV in the workgroup's (or the request's) output location, and GetQueryResults
-returns it in Athena's shape: a header row, then every value as a string (null: no VarCharValue)."""
+returns it in Athena's shape: a header row, then every value as a string (null: no VarCharValue).
+Views are Glue tables of type VIRTUAL_VIEW, as Athena keeps them (athena_views)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from pathlib import Path
 import boto3
 from moto.athena import models as athena_models
 from moto.athena import responses as athena_responses
-from sqlglot import exp
+
+from orchestration.local import athena_views
 
 QUEUED, RUNNING, SUCCEEDED, FAILED = "QUEUED", "RUNNING", "SUCCEEDED", "FAILED"
 USER_ERROR = {"ErrorCategory": 2, "ErrorType": 1006, "Retryable": False}  # Athena's user-error class
@@ -47,39 +49,30 @@ def storage_options() -> dict[str, str]:
     }
 
 
-def resolve_tables(statement: exp.Expression, database: str | None) -> dict[tuple[str, str], str]:
-    """Qualify the statement's unqualified tables with the context database (in place) and look
-    every table up in the Glue catalog: {(database, table): location}. A table Glue does not know
-    is left out, so the engine reports it as unknown."""
-    from shared.query_sql import table_refs
-
-    ctes = {cte.alias_or_name.lower() for cte in statement.find_all(exp.CTE)}
-    for table in statement.find_all(exp.Table):
-        if isinstance(table.this, exp.Identifier) and not table.db and table.name.lower() not in ctes:
-            if database:
-                table.set("db", exp.to_identifier(database))
-    glue, tables = _client("glue"), {}
-    for db, name in table_refs(statement):
-        try:
-            entry = glue.get_table(DatabaseName=db, Name=name)["Table"]
-        except glue.exceptions.EntityNotFoundException:
-            continue
-        tables[(db, name)] = entry["StorageDescriptor"]["Location"]
-    return tables
-
-
 def run(sql: str, database: str | None, parameters: list[str] | None) -> tuple[list[str], list[list]]:
+    """A query's columns and rows; a CREATE VIEW writes the view to the catalog and returns none."""
+    import sqlglot
+
     from shared.query import to_json_value
     from shared.query_engine import execute
     from shared.query_sql import bind_params, parse_statement
 
-    statement = parse_statement(bind_params(sql, list(parameters or [])))
-    tables = resolve_tables(statement, database)
-    columns, rows = execute("", statement.sql(dialect="athena"), _NO_VIEWS, tables, storage_options())
+    bound, glue = bind_params(sql, list(parameters or [])), _client("glue")
+    try:
+        first = sqlglot.parse_one(bound, read="athena")
+    except sqlglot.errors.SqlglotError:
+        first = None  # parse_statement below reports the syntax error in Athena's words
+    if first is not None and athena_views.is_create_view(first):
+        athena_views.create_view(glue, first, database, storage_options())
+        return [], []
+    statement = parse_statement(bound)
+    tables, views = athena_views.resolve(glue, statement, database)
+    sql_out = statement.sql(dialect="athena")
+    columns, rows = execute("", sql_out, _NO_VIEWS, tables, storage_options(), views)
     return columns, [[to_json_value(value) for value in row] for row in rows]
 
 
-_NO_VIEWS = Path(os.devnull)  # no view files: Athena's views would live in the Glue catalog
+_NO_VIEWS = Path(os.devnull)  # view files are not read: Athena's views live in the Glue catalog
 
 
 def text(value) -> str | None:
