@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -35,6 +36,40 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         parameters.setdefault("MapConcurrency", "1")  # single-writer Delta log store locally
     result = deploy(target.env, target.endpoint, parameters, log=lambda m: print(m, file=sys.stderr))
     print(json.dumps(result, indent=2))
+    return 0
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    import contextlib
+
+    from orchestration.deploy import read_bundle
+    from orchestration.local.server import LocalAws, is_listening
+    from orchestration.release import ReleaseError, release
+
+    target = Target.from_args(args)
+    parameters = dict(p.split("=", 1) for p in args.parameter)
+    log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
+    runtime = contextlib.nullcontext()
+    if target.endpoint:
+        parameters.setdefault("MapConcurrency", "1")  # single-writer Delta log store locally
+        if not is_listening(target.endpoint):
+            log(f"no local runtime at {target.endpoint}: starting one for this release")
+            runtime = LocalAws(port=int(target.endpoint.rsplit(":", 1)[1]), workdir=args.workdir)
+    try:
+        with runtime:
+            result = release(
+                target,
+                files=read_bundle(args.bundle) if args.bundle else None,
+                smoke_mode=args.smoke,
+                log=log,
+                parameters=parameters,
+                code_version=args.code_version,
+                role_arn=args.role_arn,
+            )
+    except (ReleaseError, RuntimeError, TimeoutError, ValueError) as error:
+        print(f"lakehouse release: {error}", file=sys.stderr)
+        return 1
+    print(json.dumps(result, indent=2, default=str))
     return 0
 
 
@@ -91,7 +126,7 @@ def print_summary(summary: dict) -> None:
         still = counts.get("pending", 0) - counts.get("readmitted", 0)
         print(f"  {name:<12} {line}; still pending {still}")
     print(
-        f"files: {summary.get('dropped', '?')} dropped, {summary['archived']} archived, "
+        f"files: {summary['dropped']} dropped, {summary['archived']} archived, "
         f"{summary['quarantined']} quarantined, {summary['left_in_raw']} left in raw"
     )
     for run in summary.get("job_runs", []):
@@ -122,6 +157,34 @@ def add_commands(commands) -> None:
         "--parameter", action="append", default=[], metavar="KEY=VALUE", help="a template parameter"
     )
     dep.set_defaults(func=cmd_deploy)
+
+    rel = commands.add_parser(
+        "release",
+        help="deploy + smoke run + Athena views (what the deploy workflow runs; make deploy ENV=...)",
+        description="Example: lakehouse release --local   |   lakehouse release --env staging "
+        "--bundle dist/glue --code-version $GITHUB_SHA",
+    )
+    add_target_arguments(rel)
+    rel.add_argument(
+        "--parameter", action="append", default=[], metavar="KEY=VALUE", help="a template parameter"
+    )
+    rel.add_argument("--bundle", type=Path, help="the code bundle from `make package` (default: built now)")
+    rel.add_argument("--code-version", help="the code's version and S3 prefix (default: its content hash)")
+    rel.add_argument(
+        "--role-arn",
+        default=os.environ.get("LAKEHOUSE_CFN_ROLE_ARN") or None,
+        help="the role CloudFormation acts as (default $LAKEHOUSE_CFN_ROLE_ARN; none: the caller)",
+    )
+    rel.add_argument(
+        "--smoke",
+        choices=("sample", "start"),
+        default="sample",
+        help="sample: drop a tiny generated sample (default); start: one execution over what is pending",
+    )
+    rel.add_argument(
+        "--workdir", default="var/local-aws", help="local runtime's job logs (if one is started)"
+    )
+    rel.set_defaults(func=cmd_release)
 
     put = commands.add_parser("drop", help="upload raw CSV files (or drop folders) into the raw zone")
     put.add_argument("files", nargs="+", type=Path)

@@ -49,22 +49,11 @@ def poison(target) -> None:
     )
 
 
-def athena_rows(target, sql: str, timeout: float = 120) -> dict:
-    athena = target.client("athena")
-    query_id = athena.start_query_execution(
-        QueryString=sql.replace("gold.", f"{target.env}_gold."), WorkGroup=target.outputs["AthenaWorkGroup"]
-    )["QueryExecutionId"]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        state = athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]["Status"]
-        if state["State"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
-            break
-        time.sleep(0.5)
-    if state["State"] != "SUCCEEDED":
-        return {"error": state.get("StateChangeReason", state["State"])}
-    rows = athena.get_query_results(QueryExecutionId=query_id)["ResultSet"]["Rows"]
-    values = [[cell.get("VarCharValue") for cell in row["Data"]] for row in rows]
-    return {"columns": values[0], "rows": values[1:]} if values else {"columns": [], "rows": []}
+def gold_sample(target) -> dict:
+    found = operate.athena_query(target, GOLD_SAMPLE, timeout=120)
+    if found["state"] != "SUCCEEDED":
+        return {"error": found["reason"] or found["state"]}
+    return {"columns": found["columns"], "rows": found["rows"]}
 
 
 def progress(stream):
@@ -98,9 +87,7 @@ def job_runs(target) -> list[dict]:
 
 def raw_zone_files(target, prefix: str) -> list[str]:
     """The CSV files under a prefix of the raw bucket (quarantine also holds reason files)."""
-    s3, bucket = target.client("s3"), target.outputs["RawBucket"]
-    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-    return [o["Key"] for page in pages for o in page.get("Contents", []) if o["Key"].endswith(".csv")]
+    return [key for key in operate.list_keys(target, prefix) if key.endswith(".csv")]
 
 
 def summarise(target, finals: list[dict], alerts: list[str], started: float) -> dict:
@@ -112,10 +99,7 @@ def summarise(target, finals: list[dict], alerts: list[str], started: float) -> 
         checks = operate.state_output(events, "RunChecks")
         if checks:
             validation = [{"name": c["name"], "passed": c["passed"]} for c in checks.get("validation", [])]
-        for event in events:
-            output = (event.get("stateExitedEventDetails") or {}).get("output")
-            if (event.get("stateExitedEventDetails") or {}).get("name") == "NewPass" and output:
-                run_ids.append(json.loads(output)["run"]["run_id"])
+        run_ids += operate.pass_run_ids(events)
     return {
         "execution_status": status,
         "executions": [{"name": f["name"], "status": f["status"]} for f in finals],
@@ -159,7 +143,5 @@ def run_demo(
         summary = summarise(target, finals, read_alerts(target, alerts_url), started)
         summary["seed"] = seed
         summary["dropped"] = len(keys)
-        summary["gold_sample"] = (
-            athena_rows(target, GOLD_SAMPLE) if summary["execution_status"] == "SUCCEEDED" else None
-        )
+        summary["gold_sample"] = gold_sample(target) if summary["execution_status"] == "SUCCEEDED" else None
     return summary

@@ -1,14 +1,18 @@
 """`lakehouse deploy`: one code path for AWS and for the local AWS runtime (only the endpoint
-differs). It builds the job code (a zip of the project's packages, the three job scripts, the
-validation SQL with the environment's database names), inlines the ASL into the template, then
-creates or updates the stack `lakehouse-<env>` and uploads the code to the artifacts bucket under
-`code/<version>/`, where the version is the code's content hash: redeploying unchanged code
-changes nothing, and a new version never overwrites what running jobs read."""
+differs). The job code is a bundle (a zip of the project's packages, the three job scripts, the
+validation and view SQL), built here or read from `make package`'s output; its SQL gets the
+environment's database names. The ASL is inlined into the template; the stack `lakehouse-<env>` is
+created or updated through a change set (reviewed, then executed; a change set without changes is
+not a failure), optionally executed by a CloudFormation service role. The code goes to the
+artifacts bucket under `code/<version>/`: the commit SHA in CI, else the bundle's content hash,
+so redeploying unchanged code changes nothing, and a new version never overwrites what running
+jobs read."""
 
 from __future__ import annotations
 
 import hashlib
 import io
+import json
 import time
 import zipfile
 from pathlib import Path
@@ -22,9 +26,13 @@ from orchestration.sqlnames import qualify_databases
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bronze", "silver", "gold", "shared")
 JOBS = {"bronze": "bronze/job.py", "silver": "silver/job.py", "gold": "gold/job.py"}
-VALIDATION_DIR = ROOT / "sql" / "validation"
+SQL_DIRS = ("validation", "views")
+MANIFEST = "MANIFEST.json"  # written by `make package` beside the bundle  # shipped as sql/<dir>/<name>.sql
 DONE = {"CREATE_COMPLETE", "UPDATE_COMPLETE"}
 FAILED_SUFFIXES = ("_FAILED", "ROLLBACK_COMPLETE", "ROLLBACK_IN_PROGRESS")
+NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
+# A stack whose creation failed cannot be updated: it must be deleted first.
+DEAD = {"ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "DELETE_FAILED"}
 ZIP_TIME = (2000, 1, 1, 0, 0, 0)  # fixed entry times: the same code gives the same bytes
 
 
@@ -44,15 +52,47 @@ def code_zip() -> bytes:
     return out.getvalue()
 
 
-def artifacts(env: str) -> dict[str, bytes]:
-    """{key under code/<version>/: content}."""
+def bundle() -> dict[str, bytes]:
+    """The environment-independent code bundle: {key under code/<version>/: content}."""
     files = {"lakehouse.zip": code_zip()}
     for name, script in JOBS.items():
         # Not `<layer>.py`: Glue puts the script's folder first on sys.path, where a file named
         # like the package would shadow it.
         files[f"jobs/{name}_job.py"] = (ROOT / script).read_bytes()
-    for sql in sorted(VALIDATION_DIR.glob("*.sql")):
-        files[f"sql/validation/{sql.name}"] = qualify_databases(sql.read_text(), env).encode()
+    for folder in SQL_DIRS:
+        for sql in sorted((ROOT / "sql" / folder).glob("*.sql")):
+            files[f"sql/{folder}/{sql.name}"] = sql.read_bytes()
+    return files
+
+
+def write_bundle(files: dict[str, bytes], out: Path) -> None:
+    for key, body in files.items():
+        (out / key).parent.mkdir(parents=True, exist_ok=True)
+        (out / key).write_bytes(body)
+
+
+def read_bundle(folder: Path) -> dict[str, bytes]:
+    """A bundle written by `make package`, checked against its MANIFEST.json."""
+    paths = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
+    files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in paths}
+    if "lakehouse.zip" not in files or not (folder / MANIFEST).is_file():
+        raise ValueError(
+            f"{folder} is not a code bundle (no lakehouse.zip or {MANIFEST}): run `make package`"
+        )
+    listed = json.loads((folder / MANIFEST).read_text())["files"]
+    actual = {key: hashlib.sha256(body).hexdigest() for key, body in files.items()}
+    if actual != listed:
+        differ = sorted(set(actual.items()) ^ set(listed.items()))
+        raise ValueError(f"{folder} does not match its {MANIFEST}: {differ[0][0]} differs")
+    return files
+
+
+def artifacts(env: str, files: dict[str, bytes] | None = None) -> dict[str, bytes]:
+    """The bundle (built now unless given) with its SQL naming the environment's databases."""
+    files = dict(bundle() if files is None else files)
+    for key in files:
+        if key.startswith("sql/") and key.endswith(".sql"):
+            files[key] = qualify_databases(files[key].decode(), env).encode()
     return files
 
 
@@ -91,49 +131,91 @@ def upload(s3, bucket: str, version: str, files: dict[str, bytes]) -> None:
         s3.put_object(Bucket=bucket, Key=f"code/{version}/{key}", Body=body)
 
 
-def stack_exists(cfn, name: str) -> bool:
+def stack_status(cfn, name: str) -> str | None:
     try:
         status = cfn.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
     except ClientError as error:
         if "does not exist" in str(error):
-            return False
+            return None
         raise
-    return status != "DELETE_COMPLETE"
+    return None if status == "DELETE_COMPLETE" else status
+
+
+def wait_change_set(cfn, stack: str, name: str, poll: float, timeout: float = 600) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = cfn.describe_change_set(StackName=stack, ChangeSetName=name)
+        if found["Status"] in ("CREATE_COMPLETE", "FAILED"):
+            return found
+        time.sleep(poll)
+    raise TimeoutError(f"change set {name} of {stack} not ready after {timeout:.0f} s")
+
+
+def apply_change_set(cfn, request: dict, kind: str, poll: float, log) -> bool:
+    """Create the change set, show what it changes, execute it and wait; False when it has no
+    changes (the change set is deleted, the stack is left as it is)."""
+    stack, name = request["StackName"], f"deploy-{int(time.time() * 1000)}"
+    cfn.create_change_set(ChangeSetName=name, ChangeSetType=kind, **request)
+    found = wait_change_set(cfn, stack, name, poll)
+    if found["Status"] == "FAILED":
+        reason = found.get("StatusReason", "")
+        if any(marker in reason for marker in NO_CHANGES):
+            cfn.delete_change_set(StackName=stack, ChangeSetName=name)
+            return False
+        raise RuntimeError(f"change set {name} of {stack} failed: {reason}")
+    changes = [c["ResourceChange"] for c in found.get("Changes", []) if "ResourceChange" in c]
+    for change in changes:
+        log(f"  {change.get('Action', '?'):<7} {change['LogicalResourceId']} ({change['ResourceType']})")
+    cfn.execute_change_set(StackName=stack, ChangeSetName=name)
+    wait(cfn, stack, poll)
+    return True
 
 
 def deploy(
-    env: str, endpoint: str | None = None, parameters: dict[str, str] | None = None, log=print
+    env: str,
+    endpoint: str | None = None,
+    parameters: dict[str, str] | None = None,
+    log=print,
+    *,
+    files: dict[str, bytes] | None = None,
+    code_version: str | None = None,
+    role_arn: str | None = None,
 ) -> dict:
-    """Create or update the stack; returns its outputs plus the code version."""
+    """Create or update the stack through a change set; returns its outputs, the code version and
+    whether the stack changed. `files`: a bundle from `make package` (default: built now);
+    `code_version`: e.g. the commit SHA (default: the content hash); `role_arn`: the service role
+    CloudFormation acts as (default: the caller's credentials)."""
     session = boto3.session.Session()
     cfn = session.client("cloudformation", endpoint_url=endpoint)
     s3 = session.client("s3", endpoint_url=endpoint)
-    files = artifacts(env)
-    version = version_of(files)
+    files = artifacts(env, files)
+    version = code_version or version_of(files)
     body = package(template_path().read_text(), asl_path().read_text())
     params = {"Environment": env, "CodeVersion": version, **(parameters or {})}
+    name = stack_name(env)
     request = {
-        "StackName": stack_name(env),
+        "StackName": name,
         "TemplateBody": body,
         "Parameters": [{"ParameterKey": k, "ParameterValue": str(v)} for k, v in params.items()],
         "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
+        **({"RoleARN": role_arn} if role_arn else {}),
     }
     poll = 1.0 if endpoint else 10.0
-    name = stack_name(env)
-    if stack_exists(cfn, name):
+    status = stack_status(cfn, name)
+    if status in DEAD:
+        raise RuntimeError(
+            f"stack {name} is {status} (its creation failed): delete it, then deploy again "
+            f"(aws cloudformation delete-stack --stack-name {name})"
+        )
+    exists = status not in (None, "REVIEW_IN_PROGRESS")  # REVIEW: a change set never executed
+    if exists:
         upload(s3, outputs(cfn, name)["ArtifactsBucket"], version, files)
-        log(f"code {version} uploaded; updating stack {name}")
-        try:
-            cfn.update_stack(**request)
-            wait(cfn, name, poll)
-        except ClientError as error:
-            if "No updates are to be performed" not in str(error):
-                raise
-            log("stack unchanged")
+        log(f"code {version} uploaded; change set for stack {name}:")
+        changed = apply_change_set(cfn, request, "UPDATE", poll, log)
+        log(f"stack {name} updated" if changed else f"stack {name} unchanged")
     else:
-        log(f"creating stack {name}")
-        cfn.create_stack(**request)
-        wait(cfn, name, poll)
+        log(f"change set creating stack {name}:")
+        changed = apply_change_set(cfn, request, "CREATE", poll, log)
         upload(s3, outputs(cfn, name)["ArtifactsBucket"], version, files)
         log(f"code {version} uploaded")
-    return {**outputs(cfn, name), "CodeVersion": version, "StackName": name}
+    return {**outputs(cfn, name), "CodeVersion": version, "StackName": name, "Changed": changed}

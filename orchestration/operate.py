@@ -43,13 +43,15 @@ def drop(target, paths: list[Path], dataset: str | None = None) -> list[str]:
     return keys
 
 
+def list_keys(target, prefix: str, bucket_output: str = "RawBucket") -> list[str]:
+    """Every key under a prefix of one of the stack's buckets (the raw bucket by default)."""
+    s3, bucket = target.client("s3"), target.outputs[bucket_output]
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    return [o["Key"] for page in pages for o in page.get("Contents", [])]
+
+
 def pending_files(target) -> dict[str, int]:
-    s3, bucket = target.client("s3"), target.outputs["RawBucket"]
-    counts = {}
-    for dataset in DATASETS:
-        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"{RAW_PREFIX}/{dataset}/")
-        counts[dataset] = sum(page.get("KeyCount", 0) for page in pages)
-    return counts
+    return {dataset: len(list_keys(target, f"{RAW_PREFIX}/{dataset}/")) for dataset in DATASETS}
 
 
 def executions(target, limit: int = 10) -> list[dict]:
@@ -135,6 +137,46 @@ def state_output(events: list[dict], state: str) -> dict | None:
         if details and details.get("name") == state and details.get("output"):
             return json.loads(details["output"])
     return None
+
+
+def pass_run_ids(events: list[dict]) -> list[str]:
+    """The run id of each pass of an execution (the NewPass state's output), in order."""
+    outputs = [
+        (event.get("stateExitedEventDetails") or {}).get("output")
+        for event in events
+        if (event.get("stateExitedEventDetails") or {}).get("name") == "NewPass"
+    ]
+    return [json.loads(output)["run"]["run_id"] for output in outputs if output]
+
+
+def athena_query(target, sql: str, timeout: float = 300) -> dict:
+    """Run one query in the deployment's workgroup to its end: {state, reason, columns, rows}
+    (values as Athena returns them: strings, None for null). `sql` names tables by layer
+    (gold.daily_sales); they become the environment's databases."""
+    from orchestration.sqlnames import qualify_databases
+
+    athena = target.client("athena")
+    query_id = athena.start_query_execution(
+        QueryString=qualify_databases(sql, target.env), WorkGroup=target.outputs["AthenaWorkGroup"]
+    )["QueryExecutionId"]
+    deadline, delay = time.monotonic() + timeout, 0.2
+    while True:
+        status = athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]["Status"]
+        if status["State"] in ("SUCCEEDED", "FAILED", "CANCELLED") or time.monotonic() > deadline:
+            break
+        time.sleep(delay)
+        delay = min(delay * 2, 5)
+    result = {"state": status["State"], "reason": status.get("StateChangeReason"), "columns": [], "rows": []}
+    if status["State"] == "SUCCEEDED":
+        pages = athena.get_paginator("get_query_results").paginate(QueryExecutionId=query_id)
+        rows = [
+            [c.get("VarCharValue") for c in row["Data"]]
+            for page in pages
+            for row in page["ResultSet"]["Rows"]
+        ]
+        if rows:
+            result.update(columns=rows[0], rows=rows[1:])
+    return result
 
 
 def run_reports(target, run_ids: list[str]) -> dict[str, dict]:

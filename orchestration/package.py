@@ -2,12 +2,17 @@
 Definition replaced by orchestration/statemachine.asl.json. CloudFormation short-form tags (!Ref,
 !Sub, ...) come out in their long `Fn::*` form; the loader is cfn-lint's.
 
-python -m orchestration.package --out FILE [--template FILE] [--asl FILE]
+With --bundle DIR it also writes the Glue code bundle the deploy uploads (lakehouse.zip, the job
+scripts, the validation and view SQL; see orchestration.deploy) and DIR/MANIFEST.json with each
+file's SHA-256 and the bundle's content version: `make package`, the CI package job's artifact.
+
+python -m orchestration.package --out FILE [--bundle DIR] [--template FILE] [--asl FILE]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 from pathlib import Path
 
@@ -61,12 +66,29 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", required=True, help="where to write the packaged JSON template")
     parser.add_argument("--template", type=Path, default=template_path())
     parser.add_argument("--asl", type=Path, default=asl_path())
+    parser.add_argument("--bundle", type=Path, help="also write the code bundle into this (new) folder")
     args = parser.parse_args(argv)
     for path in (args.template, args.asl):
         if not path.is_file():
             parser.error(f"{path} does not exist")
     text = package(args.template.read_text(encoding="utf-8"), args.asl.read_text(encoding="utf-8"))
     Path(args.out).write_text(text, encoding="utf-8")
+    if args.bundle:
+        write_code_bundle(args.bundle)
+
+
+def write_code_bundle(folder: Path) -> None:
+    from orchestration.deploy import MANIFEST, bundle, version_of, write_bundle
+
+    if folder.exists() and any(folder.iterdir()):
+        raise SystemExit(f"{folder} exists and is not empty")
+    files = bundle()
+    write_bundle(files, folder)
+    manifest = {
+        "content_version": version_of(files),
+        "files": {key: hashlib.sha256(body).hexdigest() for key, body in sorted(files.items())},
+    }
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

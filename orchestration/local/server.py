@@ -25,6 +25,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def is_listening(endpoint: str) -> bool:
+    """Whether something accepts connections at http://host:port."""
+    host, _, port = endpoint.removeprefix("http://").partition(":")
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex((host, int(port.rstrip("/")))) == 0
+
+
 # What start() sets for this process (and its job runs); stop() puts it back.
 TOUCHED_ENV = (
     "AWS_ACCESS_KEY_ID",

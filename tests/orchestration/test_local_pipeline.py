@@ -11,7 +11,7 @@ import time
 import pytest
 
 from orchestration import operate
-from orchestration.demo import athena_rows, poison, read_alerts, subscribe_alerts
+from orchestration.demo import poison, read_alerts, subscribe_alerts
 from orchestration.deploy import deploy
 from orchestration.local.server import LocalAws
 from orchestration.target import Target
@@ -47,12 +47,6 @@ def wait_for(target: Target, arn: str, timeout: float = 120) -> dict:
     return found
 
 
-def raw_keys(target: Target, prefix: str) -> list[str]:
-    s3 = target.client("s3")
-    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=target.outputs["RawBucket"], Prefix=prefix)
-    return [o["Key"] for page in pages for o in page.get("Contents", [])]
-
-
 def work_windows(histories: dict) -> list[tuple[str, float, float]]:
     """(execution, first job state entered, last job state exited) of executions that ran jobs."""
     windows = []
@@ -82,16 +76,13 @@ def test_a_drop_runs_end_to_end_through_the_deployed_state_machine(aws, tmp_path
     windows = sorted(work_windows(histories), key=lambda w: w[1])
     assert all(a[2] <= b[1] for a, b in zip(windows, windows[1:], strict=False))
     # Nothing missed: raw is empty, every file is archived or quarantined.
-    assert raw_keys(target, "raw/") == []
-    moved = raw_keys(target, "archived/") + [k for k in raw_keys(target, "quarantine/") if k.endswith(".csv")]
+    assert operate.list_keys(target, "raw/") == []
+    moved = operate.list_keys(target, "archived/") + [
+        k for k in operate.list_keys(target, "quarantine/") if k.endswith(".csv")
+    ]
     assert len(moved) == len(list(drop.rglob("*.csv")))
     # The per-dataset counts are the generator's expected outcome.
-    run_ids = [
-        json.loads(e["stateExitedEventDetails"]["output"])["run"]["run_id"]
-        for events in histories.values()
-        for e in events
-        if (e.get("stateExitedEventDetails") or {}).get("name") == "NewPass"
-    ]
+    run_ids = [run_id for events in histories.values() for run_id in operate.pass_run_ids(events)]
     # Summed over the passes: an item pending in the pass before its order arrived is readmitted
     # in the next one, so one run's `pending` is the passes' pending less their readmitted.
     counts = operate.run_reports(target, run_ids)
@@ -107,7 +98,9 @@ def test_a_drop_runs_end_to_end_through_the_deployed_state_machine(aws, tmp_path
         for check in (operate.state_output(events, "RunChecks") or {}).get("validation", [])
     ]
     assert validation and all(check["passed"] for check in validation)
-    gold = athena_rows(target, "select count(*) as days, sum(orders) as orders from gold.daily_sales")
+    gold = operate.athena_query(
+        target, "select count(*) as days, sum(orders) as orders from gold.daily_sales"
+    )
     assert gold["rows"] == [["2", str(manifest["datasets"]["orders"]["accepted"])]]
 
     # A manual start with nothing pending skips the jobs and succeeds.
@@ -129,8 +122,8 @@ def test_a_job_failure_alerts_and_archives_nothing(aws, tmp_path):
     alert = json.loads(alerts[0])
     assert alert["failed_state"] == "Bronze" and alert["error"] == "States.TaskFailed"
     assert "poisoned" in alert["execution"] or alert["cause"]
-    assert raw_keys(target, "archived/") == []
-    assert len(raw_keys(target, "raw/")) == len(list(drop.rglob("*.csv"))) + 1
+    assert operate.list_keys(target, "archived/") == []
+    assert len(operate.list_keys(target, "raw/")) == len(list(drop.rglob("*.csv"))) + 1
 
 
 def test_a_task_timeout_is_caught_and_alerted(aws, tmp_path):
@@ -144,8 +137,8 @@ def test_a_task_timeout_is_caught_and_alerted(aws, tmp_path):
     assert "FAILED" in {f["status"] for f in finals}
     assert alerts and all(json.loads(a)["failed_state"] == "Bronze" for a in alerts)
     assert {json.loads(a)["error"] for a in alerts} == {"States.Timeout"}
-    assert raw_keys(target, "archived/") == []
-    assert len(raw_keys(target, "raw/")) == len(list(drop.rglob("*.csv")))
+    assert operate.list_keys(target, "archived/") == []
+    assert len(operate.list_keys(target, "raw/")) == len(list(drop.rglob("*.csv")))
 
 
 def test_a_failed_validation_check_fails_the_run_with_an_alert(aws, tmp_path):
