@@ -6,7 +6,7 @@ JAR_CACHE ?= $(HOME)/.cache/lakehouse/ivy
 DEMO := var/demo
 export LAKEHOUSE_JAR_CACHE := $(JAR_CACHE)
 
-.PHONY: setup demo demo-run test test-slow lint format clean
+.PHONY: setup demo demo-run test test-unit test-integration test-slow lint format clean package deploy
 
 setup: $(VENV)/.installed $(JAR_CACHE)/.warm-delta-s3a
 
@@ -44,6 +44,14 @@ demo-run: setup
 test: setup
 	$(BIN)/python -m pytest
 
+# The two halves of `make test`, as CI's jobs run them: everything but the local AWS runtime, and
+# the local AWS runtime (tests/orchestration: deploy, Step Functions, Glue runs, Athena).
+test-unit: setup
+	$(BIN)/python -m pytest --ignore=tests/orchestration
+
+test-integration: setup
+	$(BIN)/python -m pytest tests/orchestration
+
 # pytest exits 5 when no test is marked slow: that is not a failure.
 test-slow: setup
 	$(BIN)/python -m pytest -m slow || [ $$? -eq 5 ]
@@ -60,16 +68,55 @@ $(STATELINT_STAMP):
 	npm install --prefix $(TOOLS) --no-save --no-audit --no-fund --ignore-scripts @wmfs/statelint@$(STATELINT_VERSION)
 	@touch $@
 
-# cfn-lint checks the template as written and as deployed (the ASL inlined by orchestration/package.py).
-lint: $(VENV)/.installed $(STATELINT_STAMP)
+# actionlint (GitHub workflows), built from its pinned Go module into .tools/bin.
+ACTIONLINT_VERSION := 1.7.12
+ACTIONLINT := $(TOOLS)/bin/actionlint
+ACTIONLINT_STAMP := $(TOOLS)/.actionlint-$(ACTIONLINT_VERSION)
+
+$(ACTIONLINT_STAMP):
+	@command -v go >/dev/null || { echo "Go is required to build actionlint"; exit 1; }
+	GOBIN=$(abspath $(TOOLS))/bin go install github.com/rhysd/actionlint/cmd/actionlint@v$(ACTIONLINT_VERSION)
+	@touch $@
+
+# checkov (IaC security scanner) in a venv of its own: its dependencies pin versions the project's
+# don't share. Its findings are fixed or skipped inline with a reason (checkov:skip=...).
+CHECKOV_VERSION := 3.3.30
+CHECKOV := $(TOOLS)/checkov/bin/checkov
+CHECKOV_STAMP := $(TOOLS)/.checkov-$(CHECKOV_VERSION)
+
+$(CHECKOV_STAMP):
+	rm -rf $(TOOLS)/checkov
+	$(PYTHON) -m venv $(TOOLS)/checkov
+	$(TOOLS)/checkov/bin/pip install --quiet checkov==$(CHECKOV_VERSION)
+	@touch $@
+
+# cfn-lint checks the templates as written and as deployed (the ASL inlined by orchestration/package.py).
+lint: $(VENV)/.installed $(STATELINT_STAMP) $(ACTIONLINT_STAMP) $(CHECKOV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint sql
-	$(BIN)/cfn-lint orchestration/template.yaml
+	$(BIN)/cfn-lint orchestration/template.yaml orchestration/bootstrap.yaml
 	@mkdir -p var
 	$(BIN)/python -m orchestration.package --out var/packaged-template.json
 	$(BIN)/cfn-lint var/packaged-template.json
 	node orchestration/statelint.js orchestration/statemachine.asl.json
+	$(ACTIONLINT) -no-color
+	$(CHECKOV) --config-file .checkov.yaml
+
+# The wheel, the packaged template and the Glue code bundle (with its MANIFEST.json) in dist/:
+# the CI package job's artifact, which the deploy workflow deploys.
+package: $(VENV)/.installed
+	rm -rf dist
+	$(BIN)/pip wheel --quiet --no-deps --wheel-dir dist .
+	$(BIN)/python -m orchestration.package --out dist/template.json --bundle dist/glue
+
+# Deploy + smoke run + Athena views (orchestration/release.py), the script the deploy workflow runs.
+# ENV=local: the local runtime (one is started for the release if none is listening).
+ENV ?= local
+deploy: $(VENV)/.installed $(if $(filter local,$(ENV)),$(JAR_CACHE)/.warm-delta-s3a)
+	$(BIN)/lakehouse release $(if $(filter local,$(ENV)),--local,--env $(ENV)) \
+		$(if $(BUNDLE),--bundle $(BUNDLE)) $(if $(CODE_VERSION),--code-version $(CODE_VERSION)) \
+		$(if $(SMOKE),--smoke $(SMOKE))
 
 format: $(VENV)/.installed
 	$(BIN)/ruff format .
