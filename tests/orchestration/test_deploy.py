@@ -3,6 +3,8 @@
 import zipfile
 from io import BytesIO
 
+import pytest
+
 from orchestration.deploy import artifacts, version_of
 from orchestration.local.glue_runs import error_message, spark_confs
 from orchestration.operate import drop_keys
@@ -64,3 +66,33 @@ def test_a_drop_uploads_parents_before_items(tmp_path):
         "raw/order_items/h.csv",
         "raw/order_items/i.csv",
     ]
+
+
+def test_the_package_bundle_is_what_the_deploy_builds_and_is_checked_on_read(tmp_path):
+    from orchestration.deploy import bundle, read_bundle
+    from orchestration.package import main
+
+    main(["--out", str(tmp_path / "template.json"), "--bundle", str(tmp_path / "glue")])
+    files = read_bundle(tmp_path / "glue")
+    assert files == bundle()
+    assert {"sql/views/weekly_sales.sql", "sql/validation/freshness.sql", "jobs/gold_job.py"} <= set(files)
+    assert "DefinitionSubstitutions" in (tmp_path / "template.json").read_text()
+    (tmp_path / "glue" / "jobs" / "gold_job.py").write_text("print('changed after packaging')\n")
+    with pytest.raises(ValueError, match="jobs/gold_job.py differs"):
+        read_bundle(tmp_path / "glue")
+    with pytest.raises(ValueError, match="not a code bundle"):
+        read_bundle(tmp_path)
+
+
+def test_views_are_created_after_the_views_they_read():
+    from orchestration.release import ReleaseError, ordered_views
+
+    files = {
+        "sql/views/a.sql": b"create or replace view gold.a as select * from gold.b",
+        "sql/views/b.sql": b"create or replace view gold.b as select * from gold.daily_sales",
+        "sql/validation/x.sql": b"select 1",
+    }
+    assert [ref for ref, _ in ordered_views(files)] == [("gold", "b"), ("gold", "a")]
+    files["sql/views/b.sql"] = b"create or replace view gold.b as select * from gold.a"
+    with pytest.raises(ReleaseError, match="cycle"):
+        ordered_views(files)
