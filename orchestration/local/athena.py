@@ -29,7 +29,8 @@ _settings: dict = {"endpoint": None, "region": "us-east-1"}
 _installed = False
 
 
-def configure(endpoint: str, region: str) -> None:
+def configure(endpoint: str | None, region: str = "us-east-1") -> None:
+    """The runtime's endpoint; `None` (it stopped): queries are moto's own records again."""
     _settings.update(endpoint=endpoint, region=region)
 
 
@@ -131,6 +132,8 @@ def execute_query(backend, execution) -> None:
 def _start(original):
     def start_query_execution(self, *args, **kwargs):
         exec_id = original(self, *args, **kwargs)
+        if _settings["endpoint"] is None:
+            return exec_id
         execution = self.executions[exec_id]
         execution.local_state = QUEUED
         threading.Thread(target=execute_query, args=(self, execution), daemon=True).start()

@@ -37,9 +37,10 @@ _settings: dict = {"endpoint": None, "workdir": None}
 _installed = False
 
 
-def configure(endpoint: str, workdir: Path) -> None:
-    """Where the runtime listens (the jobs' AWS endpoint) and where runs keep code and logs."""
-    _settings.update(endpoint=endpoint, workdir=Path(workdir))
+def configure(endpoint: str | None, workdir: Path | None = None) -> None:
+    """Where the runtime listens (the jobs' AWS endpoint) and where runs keep code and logs.
+    `None`: no runtime (it stopped), so job runs are moto's own records again."""
+    _settings.update(endpoint=endpoint, workdir=Path(workdir) if workdir else None)
 
 
 def spark_confs(conf_argument: str | None) -> dict[str, str]:
@@ -146,8 +147,9 @@ def launch(job, run) -> LocalProcess:
 def _start_job_run(original):
     def start_job_run(self, *args, **kwargs):
         run_id = original(self, *args, **kwargs)
-        run = self.job_runs[-1]
-        run.local = launch(self, run)
+        if _settings["endpoint"] is not None:
+            run = self.job_runs[-1]
+            run.local = launch(self, run)
         return run_id
 
     return start_job_run

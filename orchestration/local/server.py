@@ -82,6 +82,8 @@ class LocalAws:
 
     def stop(self) -> None:
         glue_runs.stop_all()
+        glue_runs.configure(None)
+        athena.configure(None)
         if self._server is not None:
             self._server.stop()
             self._server = None
