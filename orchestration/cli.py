@@ -27,14 +27,32 @@ def cmd_local(args: argparse.Namespace) -> int:
     return 0
 
 
+def deploy_options(args: argparse.Namespace, target: Target) -> dict:
+    """The keyword arguments of orchestration.deploy.deploy from the shared deploy arguments."""
+    from orchestration.deploy import read_bundle
+
+    parameters = dict(p.split("=", 1) for p in args.parameter)
+    if target.endpoint:
+        parameters.setdefault("MapConcurrency", "1")  # single-writer Delta log store locally
+    return {
+        "parameters": parameters,
+        "files": read_bundle(args.bundle) if args.bundle else None,
+        "code_version": args.code_version,
+        "role_arn": args.role_arn,
+        "template_bucket": args.template_bucket,
+    }
+
+
 def cmd_deploy(args: argparse.Namespace) -> int:
     from orchestration.deploy import deploy
 
     target = Target.from_args(args)
-    parameters = dict(p.split("=", 1) for p in args.parameter)
-    if target.endpoint:
-        parameters.setdefault("MapConcurrency", "1")  # single-writer Delta log store locally
-    result = deploy(target.env, target.endpoint, parameters, log=lambda m: print(m, file=sys.stderr))
+    log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
+    try:
+        result = deploy(target.env, target.endpoint, log=log, **deploy_options(args, target))
+    except (RuntimeError, TimeoutError, ValueError) as error:
+        print(f"lakehouse deploy: {error}", file=sys.stderr)
+        return 1
     print(json.dumps(result, indent=2))
     return 0
 
@@ -42,30 +60,18 @@ def cmd_deploy(args: argparse.Namespace) -> int:
 def cmd_release(args: argparse.Namespace) -> int:
     import contextlib
 
-    from orchestration.deploy import read_bundle
     from orchestration.local.server import LocalAws, is_listening
     from orchestration.release import ReleaseError, release
 
     target = Target.from_args(args)
-    parameters = dict(p.split("=", 1) for p in args.parameter)
     log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
     runtime = contextlib.nullcontext()
-    if target.endpoint:
-        parameters.setdefault("MapConcurrency", "1")  # single-writer Delta log store locally
-        if not is_listening(target.endpoint):
-            log(f"no local runtime at {target.endpoint}: starting one for this release")
-            runtime = LocalAws(port=int(target.endpoint.rsplit(":", 1)[1]), workdir=args.workdir)
+    if target.endpoint and not is_listening(target.endpoint):
+        log(f"no local runtime at {target.endpoint}: starting one for this release")
+        runtime = LocalAws(port=int(target.endpoint.rsplit(":", 1)[1]), workdir=args.workdir)
     try:
         with runtime:
-            result = release(
-                target,
-                files=read_bundle(args.bundle) if args.bundle else None,
-                smoke_mode=args.smoke,
-                log=log,
-                parameters=parameters,
-                code_version=args.code_version,
-                role_arn=args.role_arn,
-            )
+            result = release(target, smoke_mode=args.smoke, log=log, **deploy_options(args, target))
     except (ReleaseError, RuntimeError, TimeoutError, ValueError) as error:
         print(f"lakehouse release: {error}", file=sys.stderr)
         return 1
@@ -143,6 +149,27 @@ def print_summary(summary: dict) -> None:
             print("  " + " | ".join(v if v is not None else "NULL" for v in row))
 
 
+def add_deploy_arguments(parser: argparse.ArgumentParser) -> None:
+    add_target_arguments(parser)
+    parser.add_argument(
+        "--parameter", action="append", default=[], metavar="KEY=VALUE", help="template parameter"
+    )
+    parser.add_argument(
+        "--bundle", type=Path, help="the code bundle from `make package` (default: built now)"
+    )
+    parser.add_argument("--code-version", help="the code's version and S3 prefix (default: its content hash)")
+    parser.add_argument(
+        "--role-arn",
+        default=os.environ.get("LAKEHOUSE_CFN_ROLE_ARN") or None,
+        help="the role CloudFormation acts as (default $LAKEHOUSE_CFN_ROLE_ARN; none: the caller)",
+    )
+    parser.add_argument(
+        "--template-bucket",
+        default=os.environ.get("LAKEHOUSE_TEMPLATE_BUCKET") or None,
+        help="where the template goes for CloudFormation (default $LAKEHOUSE_TEMPLATE_BUCKET)",
+    )
+
+
 def add_commands(commands) -> None:
     local = commands.add_parser("local", help="the local AWS runtime")
     local_commands = local.add_subparsers(dest="local_command", required=True)
@@ -152,10 +179,7 @@ def add_commands(commands) -> None:
     up.set_defaults(func=cmd_local)
 
     dep = commands.add_parser("deploy", help="create or update the stack and upload the job code")
-    add_target_arguments(dep)
-    dep.add_argument(
-        "--parameter", action="append", default=[], metavar="KEY=VALUE", help="a template parameter"
-    )
+    add_deploy_arguments(dep)
     dep.set_defaults(func=cmd_deploy)
 
     rel = commands.add_parser(
@@ -164,17 +188,7 @@ def add_commands(commands) -> None:
         description="Example: lakehouse release --local   |   lakehouse release --env staging "
         "--bundle dist/glue --code-version $GITHUB_SHA",
     )
-    add_target_arguments(rel)
-    rel.add_argument(
-        "--parameter", action="append", default=[], metavar="KEY=VALUE", help="a template parameter"
-    )
-    rel.add_argument("--bundle", type=Path, help="the code bundle from `make package` (default: built now)")
-    rel.add_argument("--code-version", help="the code's version and S3 prefix (default: its content hash)")
-    rel.add_argument(
-        "--role-arn",
-        default=os.environ.get("LAKEHOUSE_CFN_ROLE_ARN") or None,
-        help="the role CloudFormation acts as (default $LAKEHOUSE_CFN_ROLE_ARN; none: the caller)",
-    )
+    add_deploy_arguments(rel)
     rel.add_argument(
         "--smoke",
         choices=("sample", "start"),

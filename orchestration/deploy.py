@@ -31,6 +31,9 @@ MANIFEST = "MANIFEST.json"  # written by `make package` beside the bundle  # shi
 DONE = {"CREATE_COMPLETE", "UPDATE_COMPLETE"}
 FAILED_SUFFIXES = ("_FAILED", "ROLLBACK_COMPLETE", "ROLLBACK_IN_PROGRESS")
 NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
+# CloudFormation takes at most this many bytes inline (TemplateBody); a larger template goes through
+# S3 (TemplateURL), in the deploy bucket of orchestration/bootstrap.yaml.
+INLINE_TEMPLATE_LIMIT = 51_200
 # A stack whose creation failed cannot be updated: it must be deleted first.
 DEAD = {"ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "DELETE_FAILED"}
 ZIP_TIME = (2000, 1, 1, 0, 0, 0)  # fixed entry times: the same code gives the same bytes
@@ -131,6 +134,15 @@ def upload(s3, bucket: str, version: str, files: dict[str, bytes]) -> None:
         s3.put_object(Bucket=bucket, Key=f"code/{version}/{key}", Body=body)
 
 
+def template_source(s3, body: str, name: str, bucket: str | None) -> dict:
+    """TemplateBody, or the template put in `bucket` (under its content hash) as TemplateURL."""
+    if not bucket:
+        return {"TemplateBody": body}
+    key = f"templates/{name}/{hashlib.sha256(body.encode()).hexdigest()[:16]}.json"
+    s3.put_object(Bucket=bucket, Key=key, Body=body.encode())
+    return {"TemplateURL": f"https://{bucket}.s3.{s3.meta.region_name}.amazonaws.com/{key}"}
+
+
 def stack_status(cfn, name: str) -> str | None:
     try:
         status = cfn.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
@@ -180,22 +192,30 @@ def deploy(
     files: dict[str, bytes] | None = None,
     code_version: str | None = None,
     role_arn: str | None = None,
+    template_bucket: str | None = None,
 ) -> dict:
     """Create or update the stack through a change set; returns its outputs, the code version and
     whether the stack changed. `files`: a bundle from `make package` (default: built now);
     `code_version`: e.g. the commit SHA (default: the content hash); `role_arn`: the service role
-    CloudFormation acts as (default: the caller's credentials)."""
+    CloudFormation acts as (default: the caller's credentials); `template_bucket`: where the
+    template goes for CloudFormation to read (required on AWS: it is over the inline limit)."""
+    body = package(template_path().read_text(), asl_path().read_text())
+    if not template_bucket and endpoint is None and len(body.encode()) > INLINE_TEMPLATE_LIMIT:
+        raise ValueError(
+            f"the packaged template is {len(body.encode()):,} bytes, over CloudFormation's inline limit "
+            f"of {INLINE_TEMPLATE_LIMIT:,}: give the bootstrap stack's DeployBucket "
+            "(--template-bucket or LAKEHOUSE_TEMPLATE_BUCKET)"
+        )
     session = boto3.session.Session()
     cfn = session.client("cloudformation", endpoint_url=endpoint)
     s3 = session.client("s3", endpoint_url=endpoint)
     files = artifacts(env, files)
     version = code_version or version_of(files)
-    body = package(template_path().read_text(), asl_path().read_text())
     params = {"Environment": env, "CodeVersion": version, **(parameters or {})}
     name = stack_name(env)
     request = {
         "StackName": name,
-        "TemplateBody": body,
+        **template_source(s3, body, name, template_bucket),
         "Parameters": [{"ParameterKey": k, "ParameterValue": str(v)} for k, v in params.items()],
         "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
         **({"RoleARN": role_arn} if role_arn else {}),

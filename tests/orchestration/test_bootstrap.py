@@ -116,9 +116,10 @@ def arn_text(resource) -> str:
 def test_the_template_parses_with_its_parameters_and_outputs(template):
     params = template["Parameters"]
     assert {"GitHubRepository", "Environment", "CreateOidcProvider", "ExistingOidcProviderArn"} <= set(params)
-    assert params["Environment"]["AllowedPattern"] == "^[a-z][a-z0-9-]{1,15}$"
+    assert params["Environment"]["AllowedPattern"] == "^[a-z][a-z0-9]{1,15}$"  # as template.yaml's
     assert "AllowedPattern" in params["GitHubRepository"]
-    assert set(template["Outputs"]) == {"DeployRoleArn", "CloudFormationExecutionRoleArn", "OidcProviderArn"}
+    outputs = {"DeployBucket", "DeployRoleArn", "CloudFormationExecutionRoleArn", "OidcProviderArn"}
+    assert set(template["Outputs"]) == outputs
 
 
 def test_the_oidc_provider_is_created_only_on_request(template):

@@ -96,3 +96,10 @@ def test_views_are_created_after_the_views_they_read():
     files["sql/views/b.sql"] = b"create or replace view gold.b as select * from gold.a"
     with pytest.raises(ReleaseError, match="cycle"):
         ordered_views(files)
+
+
+def test_on_aws_a_template_over_the_inline_limit_needs_the_deploy_bucket():
+    from orchestration.deploy import deploy
+
+    with pytest.raises(ValueError, match="over CloudFormation's inline limit of 51,200"):
+        deploy("staging", endpoint=None, log=lambda _: None)
