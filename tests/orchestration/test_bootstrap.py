@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from cfnlint.decode.cfn_yaml import loads
 
+from tests.orchestration.test_template import LOG_DELIVERY_ACTIONS
+
 BOOTSTRAP = Path(__file__).resolve().parents[2] / "orchestration" / "bootstrap.yaml"
 AUD, SUB = "token.actions.githubusercontent.com:aud", "token.actions.githubusercontent.com:sub"
 SUBJECT = "repo:${GitHubRepository}:environment:${Environment}:ref:refs/heads/main"
@@ -33,17 +35,7 @@ RESOURCE_STAR_ONLY = {
         "security configurations have no ARN; CreateCrawler has no resource type",
     ),
     ("ExecutionResourceStarOnlyPolicy", "StateMachineLogDelivery"): (
-        {
-            "logs:CreateLogDelivery",
-            "logs:GetLogDelivery",
-            "logs:UpdateLogDelivery",
-            "logs:DeleteLogDelivery",
-            "logs:ListLogDeliveries",
-            "logs:PutResourcePolicy",
-            "logs:DescribeResourcePolicies",
-            "logs:DescribeLogGroups",
-            "logs:DescribeIndexPolicies",
-        },
+        LOG_DELIVERY_ACTIONS | {"logs:DescribeIndexPolicies"},
         "vended-logs delivery and log group lookups have no resource-level permissions",
     ),
     ("ExecutionResourceStarOnlyPolicy", "AlertSubscription"): (

@@ -28,8 +28,8 @@ SUBSTITUTIONS = {
     "JobTimeoutSeconds",
     "Environment",
 }
-# Actions AWS only authorises on Resource "*" (commented as such in the template).
-STAR_RESOURCE_ONLY = {
+# The state machine's log delivery: AWS authorises these on Resource "*" only.
+LOG_DELIVERY_ACTIONS = {
     "logs:CreateLogDelivery",
     "logs:GetLogDelivery",
     "logs:UpdateLogDelivery",
@@ -38,6 +38,9 @@ STAR_RESOURCE_ONLY = {
     "logs:PutResourcePolicy",
     "logs:DescribeResourcePolicies",
     "logs:DescribeLogGroups",
+}
+# Actions AWS only authorises on Resource "*" (commented as such in the template).
+STAR_RESOURCE_ONLY = LOG_DELIVERY_ACTIONS | {
     "xray:PutTraceSegments",
     "xray:PutTelemetryRecords",
     "xray:GetSamplingRules",
