@@ -90,7 +90,8 @@ $(CHECKOV_STAMP):
 	$(TOOLS)/checkov/bin/pip install --quiet checkov==$(CHECKOV_VERSION)
 	@touch $@
 
-# cfn-lint checks the templates as written and as deployed (the ASL inlined by orchestration/package.py).
+# cfn-lint checks the templates as written and as deployed (the ASL inlined by orchestration/package.py);
+# detect-secrets scans every tracked file for credentials and keys.
 lint: $(VENV)/.installed $(STATELINT_STAMP) $(ACTIONLINT_STAMP) $(CHECKOV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -102,6 +103,7 @@ lint: $(VENV)/.installed $(STATELINT_STAMP) $(ACTIONLINT_STAMP) $(CHECKOV_STAMP)
 	node orchestration/statelint.js orchestration/statemachine.asl.json
 	$(ACTIONLINT) -no-color
 	$(CHECKOV) --config-file .checkov.yaml
+	git ls-files -z | xargs -0 $(BIN)/detect-secrets-hook
 
 # The wheel, the packaged template and the Glue code bundle (with its MANIFEST.json) in dist/:
 # the CI package job's artifact, which the deploy workflow deploys.

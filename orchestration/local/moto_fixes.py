@@ -497,7 +497,7 @@ def _fix_integration_endpoint() -> None:
             aws_access_key_id="ak",
             region_name=region,
             service_name=service,
-            aws_secret_access_key="sk",
+            aws_secret_access_key="sk",  # pragma: allowlist secret (moto accepts any key)
             config=Config(
                 parameter_validation=False,
                 retries={"max_attempts": 0, "total_max_attempts": 1},

@@ -166,6 +166,18 @@ def test_every_bucket_is_encrypted_private_and_tls_only(template):
     assert raw["NotificationConfiguration"]["EventBridgeConfiguration"]["EventBridgeEnabled"] is True
 
 
+def test_the_state_machine_logs_and_traces_every_execution(template):
+    (machine,) = resources(template, "AWS::StepFunctions::StateMachine").values()
+    logging = machine["Properties"]["LoggingConfiguration"]
+    assert logging["Level"] in ("ERROR", "ALL")
+    assert logging["IncludeExecutionData"] is False  # no row data in the logs
+    (destination,) = logging["Destinations"]
+    group = destination["CloudWatchLogsLogGroup"]["LogGroupArn"]["Fn::GetAtt"][0]
+    assert template["Resources"][group]["Type"] == "AWS::Logs::LogGroup"
+    assert "RetentionInDays" in template["Resources"][group]["Properties"]
+    assert machine["Properties"]["TracingConfiguration"] == {"Enabled": True}
+
+
 def test_glue_jobs_leave_retries_to_step_functions_and_use_the_delta_log_store(template):
     jobs = resources(template, "AWS::Glue::Job")
     assert set(jobs) == {"BronzeJob", "SilverJob", "GoldJob"}
