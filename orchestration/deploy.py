@@ -26,8 +26,8 @@ from orchestration.sqlnames import qualify_databases
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bronze", "silver", "gold", "shared")
 JOBS = {"bronze": "bronze/job.py", "silver": "silver/job.py", "gold": "gold/job.py"}
-SQL_DIRS = ("validation", "views")
-MANIFEST = "MANIFEST.json"  # written by `make package` beside the bundle  # shipped as sql/<dir>/<name>.sql
+SQL_DIRS = ("validation", "views")  # shipped as sql/<dir>/<name>.sql
+MANIFEST = "MANIFEST.json"  # written by `make package` beside the bundle
 DONE = {"CREATE_COMPLETE", "UPDATE_COMPLETE"}
 FAILED_SUFFIXES = ("_FAILED", "ROLLBACK_COMPLETE", "ROLLBACK_IN_PROGRESS")
 NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
@@ -74,6 +74,11 @@ def write_bundle(files: dict[str, bytes], out: Path) -> None:
         (out / key).write_bytes(body)
 
 
+def file_hashes(files: dict[str, bytes]) -> dict[str, str]:
+    """{key: SHA-256 hex} of a bundle: its MANIFEST.json's `files`."""
+    return {key: hashlib.sha256(body).hexdigest() for key, body in sorted(files.items())}
+
+
 def read_bundle(folder: Path) -> dict[str, bytes]:
     """A bundle written by `make package`, checked against its MANIFEST.json."""
     paths = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
@@ -83,7 +88,7 @@ def read_bundle(folder: Path) -> dict[str, bytes]:
             f"{folder} is not a code bundle (no lakehouse.zip or {MANIFEST}): run `make package`"
         )
     listed = json.loads((folder / MANIFEST).read_text())["files"]
-    actual = {key: hashlib.sha256(body).hexdigest() for key, body in files.items()}
+    actual = file_hashes(files)
     if actual != listed:
         differ = sorted(set(actual.items()) ^ set(listed.items()))
         raise ValueError(f"{folder} does not match its {MANIFEST}: {differ[0][0]} differs")

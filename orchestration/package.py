@@ -12,7 +12,6 @@ python -m orchestration.package --out FILE [--bundle DIR] [--template FILE] [--a
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 from pathlib import Path
 
@@ -78,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def write_code_bundle(folder: Path) -> None:
-    from orchestration.deploy import MANIFEST, bundle, version_of, write_bundle
+    from orchestration.deploy import MANIFEST, bundle, file_hashes, version_of, write_bundle
 
     if folder.exists() and any(folder.iterdir()):
         raise SystemExit(f"{folder} exists and is not empty")
@@ -86,7 +85,7 @@ def write_code_bundle(folder: Path) -> None:
     write_bundle(files, folder)
     manifest = {
         "content_version": version_of(files),
-        "files": {key: hashlib.sha256(body).hexdigest() for key, body in sorted(files.items())},
+        "files": file_hashes(files),
     }
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 

@@ -30,20 +30,20 @@ class ReleaseError(RuntimeError):
     """A release step failed; the message says which and why."""
 
 
-def ordered_views(files: dict[str, bytes]) -> list[tuple[tuple[str, str], str]]:
-    """((layer, name), sql) of the bundle's views, each after the views it reads."""
+def ordered_views(files: dict[str, bytes]) -> list[tuple[tuple[str, str], str, set]]:
+    """((layer, name), sql, tables it reads) of the bundle's views, each after the views it reads."""
     views = {}
     for key in sorted(k for k in files if k.startswith("sql/views/")):
         sql = files[key].decode()
         ref, body = parse_view(sql)
         views[ref] = (sql, table_refs(body))
-    ordered: list[tuple[tuple[str, str], str]] = []
+    ordered: list[tuple[tuple[str, str], str, set]] = []
     while views:
         ready = [ref for ref, (_, refs) in views.items() if not refs & set(views) - {ref}]
         if not ready:
             raise ReleaseError(f"views read each other in a cycle: {sorted(views)}")
         for ref in sorted(ready):
-            ordered.append((ref, views.pop(ref)[0]))
+            ordered.append((ref, *views.pop(ref)))
     return ordered
 
 
@@ -57,12 +57,9 @@ def in_catalog(glue, env: str, layer: str, name: str) -> bool:
 
 def create_views(target, files: dict[str, bytes], log) -> list[dict]:
     glue, done = target.client("glue"), []
-    for (layer, name), sql in ordered_views(files):
+    for (layer, name), sql, refs in ordered_views(files):
         view = f"{layer}.{name}"
-        _, body = parse_view(sql)
-        missing = [
-            f"{db}.{t}" for db, t in sorted(table_refs(body)) if not in_catalog(glue, target.env, db, t)
-        ]
+        missing = [f"{db}.{t}" for db, t in sorted(refs) if not in_catalog(glue, target.env, db, t)]
         if missing:
             log(f"view {view}: skipped, {', '.join(missing)} not in the catalog yet (a first run adds it)")
             done.append({"view": view, "status": "skipped", "missing": missing})

@@ -92,7 +92,7 @@ def test_views_are_created_after_the_views_they_read():
         "sql/views/b.sql": b"create or replace view gold.b as select * from gold.daily_sales",
         "sql/validation/x.sql": b"select 1",
     }
-    assert [ref for ref, _ in ordered_views(files)] == [("gold", "b"), ("gold", "a")]
+    assert [ref for ref, _, _ in ordered_views(files)] == [("gold", "b"), ("gold", "a")]
     files["sql/views/b.sql"] = b"create or replace view gold.b as select * from gold.a"
     with pytest.raises(ReleaseError, match="cycle"):
         ordered_views(files)
