@@ -4,17 +4,20 @@ bronze.<dataset>, with lineage columns, append-only and idempotent per file cont
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import posixpath
+from dataclasses import dataclass, replace
 
+from delta.tables import DeltaTable
 from pyspark.sql import Column, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import LongType, StringType, StructField, StructType, TimestampType
 
 from bronze import ledger
-from bronze.files import FilePlan, RawFile, group_by_layout, plan_files
+from bronze.files import INGEST, SKIP, FilePlan, RawFile, confined, group_by_layout, plan_files, relative_to
 from shared import delta, storage
 from shared.contract import (
     BRONZE,
+    DATASETS,
     FIELD_NAMES,
     INGESTED_AT,
     MALFORMED_RECORD,
@@ -66,48 +69,80 @@ def header_line(content: Column) -> Column:
 EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"  # pragma: allowlist secret
 
 
-def describe_files(spark: SparkSession, raw_root: str, dataset: str, warehouse: str) -> list[RawFile]:
-    """Path, size, sha-256 and header of every raw CSV of the dataset (one Spark scan of the
-    non-empty files), flagged when the ledger already holds its content. Only this per-file
-    metadata reaches the driver."""
-    root = storage.qualify(spark, raw_root)
-    listing = storage.list_files(spark, f"{root}/{dataset}", ".csv")
-    if not listing:
-        return []
-    hash_of: dict[str, str] = {}
-    header_of: dict[str, str | None] = {}
-    undecodable: set[str] = set()
-    non_empty = [path for path, _, size in listing if size > 0]
-    if non_empty:
-        scan = spark.read.format("binaryFile").load(non_empty)
+def _scan(spark: SparkSession, paths: list[str]) -> dict[str, dict]:
+    """sha-256, header, UTF-8 validity and quote balance of each file, in one binary scan."""
+    if not paths:
+        return {}
+    text = F.decode("content", "UTF-8")  # every invalid UTF-8 sequence becomes U+FFFD
+    quotes = F.length(text) - F.length(F.regexp_replace(text, '"', ""))
+    crlf_first = F.regexp_extract(text, r"(\r\n|\n|\r)", 1) == "\r\n"
+    # Quoted fields removed (an unrolled, possessive pattern: no deep regex recursion), is a bare LF left?
+    unquoted = F.regexp_replace(text, r'"[^"]*+(?:""[^"]*+)*+"', "")
+    mixed = F.when(crlf_first, unquoted.rlike(r"(?<!\r)\n")).otherwise(F.lit(False))
+    scan = spark.read.format("binaryFile").load(paths)
+    return {
+        row.path: row.asDict()
         for row in scan.select(
             "path",
             F.sha2("content", 256).alias("hash"),
             header_line(F.col("content")).alias("header"),
-            # Decoding replaces every invalid UTF-8 sequence with U+FFFD.
-            (F.instr(F.decode("content", "UTF-8"), "\ufffd") > 0).alias("undecodable"),
-        ).collect():
-            hash_of[row.path], header_of[row.path] = row.hash, row.header or None
-            if row.undecodable:
-                undecodable.add(row.path)
-    hashes = set(hash_of.values()) | {EMPTY_SHA256}
+            (F.instr(text, "\ufffd") == 0).alias("utf8"),
+            (quotes % 2 == 0).alias("quotes_balanced"),
+            (~mixed).alias("line_endings_consistent"),
+        ).collect()
+    }
+
+
+def describe_files(spark: SparkSession, raw_root: str, dataset: str, warehouse: str) -> list[RawFile]:
+    """Path, size, sha-256, header and checks of every file in the dataset's raw folder (one Spark
+    scan of the non-empty .csv files with a safe path), flagged when the ledger already holds its
+    content. Only this per-file metadata reaches the driver."""
+    root = storage.qualify(spark, raw_root)
+    listing = storage.list_files(spark, f"{root}/{dataset}", "")
+    if not listing:
+        return []
+    named = [(path, encoded, size, relative_to(root, path) or path) for path, encoded, size in listing]
+    readable = [
+        path
+        for path, _, size, file in named
+        if size > 0 and confined(file, dataset) and file.lower().endswith(".csv")
+    ]
+    scanned = _scan(spark, readable)
+    hashes = {x["hash"] for x in scanned.values()} | {EMPTY_SHA256}
     ingested = ledger.ingested_hashes(spark, warehouse, dataset, hashes)
     described = []
-    for path, encoded, size in listing:
-        digest = hash_of.get(path, EMPTY_SHA256)
+    for path, encoded, size, file in named:
+        found = scanned.get(path, {})
+        digest = found.get("hash", EMPTY_SHA256)
         described.append(
             RawFile(
                 uri=path,
                 encoded_uri=encoded,
-                file=path[len(root) + 1 :],
+                file=file,
                 size=size,
                 hash=digest,
-                header=header_of.get(path),
+                header=found.get("header") or None,
                 already_ingested=digest in ingested,
-                utf8=path not in undecodable,
+                utf8=found.get("utf8", True),
+                quotes_balanced=found.get("quotes_balanced", True),
+                line_endings_consistent=found.get("line_endings_consistent", True),
             )
         )
     return described
+
+
+def describe_strays(spark: SparkSession, raw_root: str) -> list[RawFile]:
+    """Files under the raw root outside every dataset folder, except hidden ones (name starting
+    with `_` or `.`, as Hadoop hides them: e.g. the generator's `_manifest.json`). Never read:
+    their content is not hashed; the hash of the empty file stands in."""
+    root = storage.qualify(spark, raw_root)
+    strays = []
+    for path, encoded, size in storage.list_files(spark, root, ""):
+        file = relative_to(root, path) or path
+        hidden = posixpath.basename(file).startswith(("_", "."))
+        if not hidden and (file.split("/")[0] not in DATASETS or len(file.split("/")) < 2):
+            strays.append(RawFile(path, encoded, file, size, EMPTY_SHA256, None))
+    return strays
 
 
 def read_layout(spark: SparkSession, dataset: str, plans: list[FilePlan], run_id: str, at: dt.datetime):
@@ -148,6 +183,7 @@ class BronzeResult:
     dataset: str
     plans: list[FilePlan]
     rows_appended: int
+    rows_by_hash: dict[str, int]
 
 
 def ensure_bronze_tables(spark: SparkSession, warehouse: str, dataset: str) -> None:
@@ -161,25 +197,66 @@ def ensure_bronze_tables(spark: SparkSession, warehouse: str, dataset: str) -> N
     delta.ensure_table(spark, ledger_path(warehouse), ledger.LEDGER_SCHEMA)
 
 
-def append_bronze(spark: SparkSession, warehouse: str, dataset: str, plans, run_id: str, at) -> int:
-    """Append the rows of every file planned for ingestion in one commit tagged with the run id
-    (see bronze.ledger.recover). Returns the number of rows appended, from Delta's metrics."""
+def append_bronze(
+    spark: SparkSession, warehouse: str, dataset: str, plans, run_id: str, at
+) -> dict[str, int]:
+    """Insert the rows of every file planned for ingestion in one commit tagged with the run id
+    (see bronze.ledger.recover), as an insert-only MERGE on (content hash, row number): a row
+    already in bronze is never added twice, and a concurrent run ingesting the same content makes
+    one of the two commits conflict (Delta) instead of both appending. Returns the rows added per
+    content (sha-256), from that commit's change feed (one row per file reaches the driver)."""
     layouts = [read_layout(spark, dataset, group, run_id, at) for group in group_by_layout(plans).values()]
     if not layouts:
-        return 0
+        return {}
     path = table_path(warehouse, BRONZE, dataset)
-    delta.union_all(layouts).write.format("delta").mode("append").option("userMetadata", run_id).save(path)
-    return int(delta.last_operation_metrics(spark, path).get("numOutputRows", 0))
+    hashes = sorted({p.raw.hash for p in plans if p.action == INGEST})
+    on = (
+        F.col(f"t.{SOURCE_HASH}").isin(hashes)
+        & (F.col(f"t.{SOURCE_HASH}") == F.col(f"s.{SOURCE_HASH}"))
+        & (F.col(f"t.{ROW_NUMBER}") == F.col(f"s.{ROW_NUMBER}"))
+    )
+    with delta.commit_metadata(spark, run_id):
+        target = DeltaTable.forPath(spark, path).alias("t")
+        target.merge(delta.union_all(layouts).alias("s"), on).whenNotMatchedInsertAll().execute()
+    version = delta.version_of(spark, path, run_id)
+    if version is None:  # nothing was inserted, and Delta made no commit
+        return {}
+    added = delta.changes(spark, path, version, version).where(F.col(RUN_ID) == run_id)
+    return {r[0]: r[1] for r in added.groupBy(SOURCE_HASH).count().collect()}
+
+
+def settle(spark: SparkSession, warehouse: str, dataset: str, plans: list[FilePlan], rows: dict[str, int]):
+    """A content planned for ingestion that added no row while bronze holds rows of it was
+    ingested by a concurrent run between our plan and our commit: it is a skip, not an ingest."""
+    idle = sorted({p.raw.hash for p in plans if p.action == INGEST and not rows.get(p.raw.hash)})
+    if not idle:
+        return plans
+    bronze = delta.read(spark, table_path(warehouse, BRONZE, dataset))
+    held = {
+        r[0] for r in bronze.where(F.col(SOURCE_HASH).isin(idle)).select(SOURCE_HASH).distinct().collect()
+    }
+    skipped = "content already in bronze (ingested by a concurrent run)"
+    return [
+        replace(p, action=SKIP, detail=skipped, positions=None)
+        if p.action == INGEST and p.raw.hash in held
+        else p
+        for p in plans
+    ]
 
 
 def ingest_dataset(
     spark: SparkSession, raw_root: str, warehouse: str, dataset: str, run_id: str, at: dt.datetime
 ) -> BronzeResult:
-    """Append the dataset's new raw files to bronze in one commit, then record every file's fate
-    in the ledger (ingest, skip, reject)."""
-    ensure_bronze_tables(spark, warehouse, dataset)
-    ledger.recover(spark, warehouse, dataset, at)
-    plans = plan_files(dataset, describe_files(spark, raw_root, dataset, warehouse))
-    rows_appended = append_bronze(spark, warehouse, dataset, plans, run_id, at)
-    ledger.record(spark, warehouse, dataset, plans, run_id, at)
-    return BronzeResult(dataset, plans, rows_appended)
+    """Add the dataset's new raw files to bronze in one commit, then record every file's fate in
+    the ledger (ingest, skip, reject). Retried as a whole when a concurrent run's commit conflicts."""
+
+    def step() -> BronzeResult:
+        ensure_bronze_tables(spark, warehouse, dataset)
+        ledger.recover(spark, warehouse, dataset, at)
+        plans = plan_files(dataset, describe_files(spark, raw_root, dataset, warehouse))
+        rows = append_bronze(spark, warehouse, dataset, plans, run_id, at)
+        plans = settle(spark, warehouse, dataset, plans, rows)
+        ledger.record(spark, warehouse, dataset, plans, run_id, at, rows)
+        return BronzeResult(dataset, plans, sum(rows.values()), rows)
+
+    return delta.retry_on_conflict(step, f"bronze {dataset}")

@@ -21,6 +21,7 @@ LEDGER_SCHEMA = StructType(
         StructField("file", StringType(), nullable=False),
         StructField("hash", StringType(), nullable=False),
         StructField("size", LongType()),
+        StructField("rows", LongType()),  # rows appended to bronze (ingest), else null
         StructField("action", StringType(), nullable=False),
         StructField("reason", StringType()),
         StructField("detail", StringType()),
@@ -41,15 +42,47 @@ def ingested_hashes(spark: SparkSession, warehouse: str, dataset: str, candidate
     return {row.hash for row in known.collect()}
 
 
-def record(spark: SparkSession, warehouse: str, dataset: str, plans: list[FilePlan], run_id: str, at) -> None:
+def record(
+    spark: SparkSession, warehouse: str, dataset: str, plans: list[FilePlan], run_id: str, at, rows=None
+) -> None:
+    """One ledger row per plan; `rows` maps an ingested content's hash to the rows it appended.
+    A ledger written before `rows` existed gains the column (schema merge on this append)."""
     if not plans:
         return
-    rows = [
-        (dataset, p.raw.file, p.raw.hash, p.raw.size, p.action, p.reason, p.detail, run_id, at) for p in plans
+    rows = rows or {}
+    entries = [
+        (
+            dataset,
+            p.raw.file,
+            p.raw.hash,
+            p.raw.size,
+            rows.get(p.raw.hash, 0) if p.action == INGEST else None,
+            p.action,
+            p.reason,
+            p.detail,
+            run_id,
+            at,
+        )
+        for p in plans
     ]
-    spark.createDataFrame(rows, LEDGER_SCHEMA).write.format("delta").mode("append").save(
-        ledger_path(warehouse)
-    )
+    _insert(spark, warehouse, spark.createDataFrame(entries, LEDGER_SCHEMA))
+
+
+# An entry is one decision of one run on one file: recording it twice (a concurrent run recovering
+# our commit while we record it, or a retried step) must leave one row.
+ENTRY_KEY = ("dataset", "file", "hash", "run_id", "action")
+
+
+def _insert(spark: SparkSession, warehouse: str, entries) -> None:
+    """Insert-only MERGE of ledger entries on ENTRY_KEY. A ledger written before the `rows` column
+    existed gains it first (schema merge)."""
+    path = ledger_path(warehouse)
+    if "rows" not in delta.read(spark, path).columns:
+        spark.sql(f"ALTER TABLE delta.`{path}` ADD COLUMNS (rows BIGINT)")
+    on = " AND ".join(f"t.{k} = s.{k}" for k in ENTRY_KEY)
+    DeltaTable.forPath(spark, path).alias("t").merge(
+        entries.alias("s"), on
+    ).whenNotMatchedInsertAll().execute()
 
 
 def recover(spark: SparkSession, warehouse: str, dataset: str, at: dt.datetime) -> int:
@@ -65,24 +98,22 @@ def recover(spark: SparkSession, warehouse: str, dataset: str, at: dt.datetime) 
     if ledger.where((F.col("dataset") == dataset) & (F.col("run_id") == run_id)).head(1):
         return 0
     files = (
-        spark.read.format("delta")
-        .option("readChangeFeed", "true")
-        .option("startingVersion", last.version)
-        .option("endingVersion", last.version)
-        .load(path)
+        delta.changes(spark, path, last.version, last.version)
         .where(F.col(RUN_ID) == run_id)
+        .groupBy(SOURCE_FILE, SOURCE_HASH)
+        .count()
         .select(
             F.lit(dataset).alias("dataset"),
             F.col(SOURCE_FILE).alias("file"),
             F.col(SOURCE_HASH).alias("hash"),
             F.lit(None).cast("long").alias("size"),
+            F.col("count").alias("rows"),
             F.lit(INGEST).alias("action"),
             F.lit(None).cast("string").alias("reason"),
             F.lit("recorded after an interrupted run").alias("detail"),
             F.lit(run_id).alias("run_id"),
             F.lit(at).cast("timestamp").alias("recorded_at"),
         )
-        .distinct()
     )
-    files.write.format("delta").mode("append").save(ledger_path(warehouse))
-    return int(delta.last_operation_metrics(spark, ledger_path(warehouse)).get("numOutputRows", 0))
+    _insert(spark, warehouse, files)
+    return int(delta.last_operation_metrics(spark, ledger_path(warehouse)).get("numTargetRowsInserted", 0))

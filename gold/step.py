@@ -98,6 +98,23 @@ def build(spark: SparkSession, warehouse: str, table: str, dates: list[dt.date])
     return department_daily_sales(items, _silver(spark, warehouse, PRODUCTS))
 
 
+def _build_table(
+    spark: SparkSession, warehouse: str, name: str, extra_dates, run_id: str, at
+) -> list[dt.date]:
+    marks = table_path(warehouse, GOLD, WATERMARKS)
+    touched, versions = changed_dates(spark, warehouse, name)
+    dates = sorted(set(touched) | set(extra_dates))
+    rows = build(spark, warehouse, name, dates)
+    path = table_path(warehouse, GOLD, name)
+    if not delta.exists(spark, path):
+        rows.write.format("delta").save(path)  # first run: creates the table with its schema
+    elif dates:
+        replace_dates(path, rows, dates)
+    for dataset, version in versions.items():
+        changes.save_mark(spark, marks, mark_name(name, dataset), version, run_id, at)
+    return dates
+
+
 def run_gold(
     spark: SparkSession,
     warehouse: str,
@@ -109,18 +126,13 @@ def run_gold(
     """Recompute each of `tables` for its changed dates (plus `extra_dates`, for reprocessing);
     returns every date recomputed."""
     marks = table_path(warehouse, GOLD, WATERMARKS)
-    changes.ensure_watermarks(spark, marks)
+    delta.retry_on_conflict(lambda: changes.ensure_watermarks(spark, marks), "gold watermarks")
     recomputed: set[dt.date] = set()
-    for name in tables:
-        touched, versions = changed_dates(spark, warehouse, name)
-        dates = sorted(set(touched) | set(extra_dates))
-        rows = build(spark, warehouse, name, dates)
-        path = table_path(warehouse, GOLD, name)
-        if not delta.exists(spark, path):
-            rows.write.format("delta").save(path)  # first run: creates the table with its schema
-        elif dates:
-            replace_dates(path, rows, dates)
-        for dataset, version in versions.items():
-            changes.save_mark(spark, marks, mark_name(name, dataset), version, run_id, at)
-        recomputed.update(dates)
+    for name in tables:  # a table's step is idempotent: retried whole on a concurrent commit
+        recomputed.update(
+            delta.retry_on_conflict(
+                lambda name=name: _build_table(spark, warehouse, name, extra_dates, run_id, at),
+                f"gold {name}",
+            )
+        )
     return sorted(recomputed)

@@ -7,6 +7,7 @@ import json
 import time
 from pathlib import Path
 
+from bronze.files import confined
 from shared.contract import DATASETS
 from shared.runs import RUNS_DIR
 
@@ -29,6 +30,8 @@ def drop_keys(paths: list[Path], dataset: str | None = None) -> list[tuple[Path,
                 )
             folder = next((p for p in file.parents if p.name == name), None)
             inner = file.relative_to(folder).as_posix() if folder else file.name
+            if name not in DATASETS or not confined(f"{name}/{inner}", name):
+                raise ValueError(f"{file}: {name}/{inner} is not a key inside a dataset folder")
             found.append((file, f"{RAW_PREFIX}/{name}/{inner}"))
     # Parents first: a run that starts while the upload is still going sees an item's order.
     return sorted(found, key=lambda pair: DATASETS.index(pair[1].split("/")[1]))

@@ -46,7 +46,7 @@ def _collect(df: DataFrame) -> list[dict]:
     return [json.loads(json.dumps(r.asDict(recursive=True), default=str)) for r in df.select(*cols).collect()]
 
 
-def _log(spark: SparkSession, path: str) -> DataFrame:
+def commit_log(spark: SparkSession, path: str) -> DataFrame:
     metrics = F.col("operationMetrics")
     added = F.coalesce(metrics["numOutputRows"], metrics["numTargetRowsInserted"]).cast("long")
     log = DeltaTable.forPath(spark, path).history()
@@ -57,7 +57,7 @@ def _log(spark: SparkSession, path: str) -> DataFrame:
 
 def history(spark: SparkSession, warehouse: str, table: str) -> list[dict]:
     """Every commit of the table, newest first: version, time, operation, rows added, run id."""
-    return _collect(_log(spark, _path(spark, warehouse, table)).orderBy(F.desc("version")))
+    return _collect(commit_log(spark, _path(spark, warehouse, table)).orderBy(F.desc("version")))
 
 
 def snapshot(
@@ -66,7 +66,7 @@ def snapshot(
     """Row count (per run id where the table has one) and a sample as of a version or an instant.
     An instant resolves, as Delta's timestampAsOf does, to the last commit at or before it."""
     path = _path(spark, warehouse, table)
-    log = _log(spark, path)
+    log = commit_log(spark, path)
     first, last = log.agg(F.min("version"), F.max("version")).head()
     if as_of is not None:
         instant = F.lit(parse_instant(as_of).strftime("%Y-%m-%d %H:%M:%S.%f")).cast("timestamp")
@@ -88,7 +88,7 @@ def snapshot(
     return {"table": table, **commit, "rows": rows.count(), "rows_by_run": by_run, "sample": sample_rows}
 
 
-def _silver_mark(spark: SparkSession, warehouse: str, dataset: str) -> int:
+def silver_mark(spark: SparkSession, warehouse: str, dataset: str) -> int:
     marks, row = table_path(warehouse, c.SILVER, c.WATERMARKS), None
     if delta.exists(spark, marks):
         row = delta.read(spark, marks).where(F.col("source") == f"{c.BRONZE}.{dataset}").head()
@@ -128,7 +128,7 @@ def _outcomes(spark: SparkSession, warehouse: str, dataset: str, hashes: list[st
     outcome = (
         F.when(silver, "silver")
         .when(disposition.isin(*QUARANTINED), disposition)
-        .when(version > _silver_mark(spark, warehouse, dataset), "unprocessed")
+        .when(version > silver_mark(spark, warehouse, dataset), "unprocessed")
         .otherwise("superseded")
     )
     return rows.select(
@@ -163,7 +163,7 @@ def trace_file(spark: SparkSession, warehouse: str, file: str, examples: int = 3
     if hashes and delta.exists(spark, path):
         stored = delta.read(spark, path).where(F.col(c.SOURCE_HASH).isin(hashes))
         stored = stored.groupBy(F.col(c.RUN_ID).alias("run_id"), F.col(c.SOURCE_FILE).alias("ingested_as"))
-        log = _log(spark, path).select("version", F.col("timestamp").alias("committed_at"), "run_id")
+        log = commit_log(spark, path).select("version", F.col("timestamp").alias("committed_at"), "run_id")
         commits = _collect(
             stored.agg(F.count("*").alias("rows")).join(log, "run_id", "left").orderBy("version")
         )
@@ -226,6 +226,16 @@ def render(kind: str, result) -> str:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("table", nargs="?", help="<layer>.<table>, e.g. bronze.orders")
     parser.add_argument("--file", help="trace a raw file by its path relative to the raw root")
+    parser.add_argument(
+        "--conservation",
+        action="store_true",
+        help="prove each bronze row is in exactly one place and each file where it belongs (exit 1 if not)",
+    )
+    parser.add_argument("--raw", help="with --conservation: the raw root, to check each file's place too")
+    parser.add_argument("--archive", help="with --raw: the archive root (default: archived beside raw)")
+    parser.add_argument(
+        "--quarantine", help="with --raw: the quarantine root (default: quarantine beside raw)"
+    )
     parser.add_argument("--warehouse", default="var/demo/warehouse", help="root of the Delta tables")
     when = parser.add_mutually_exclusive_group()
     when.add_argument("--version", type=int, help="the table as of this Delta version")
@@ -243,13 +253,23 @@ def run(args: argparse.Namespace) -> int:
 
     from shared.spark import get_spark
 
-    if bool(args.table) == bool(args.file) or (args.file and (args.version is not None or args.as_of)):
+    chosen = bool(args.table) + bool(args.file) + args.conservation
+    timed = args.version is not None or args.as_of
+    if chosen != 1 or (timed and not args.table) or (args.raw and not args.conservation):
         print(
-            "lakehouse audit: give <layer>.<table> [--version N | --as-of T], or --file PATH", file=sys.stderr
+            "lakehouse audit: give <layer>.<table> [--version N | --as-of T], --file PATH, or --conservation"
+            " [--raw PATH]",
+            file=sys.stderr,
         )
         return 2
     spark = get_spark("lakehouse-audit")
     try:
+        if args.conservation:
+            from shared import conservation
+
+            report = conservation.conservation(spark, args.warehouse, args.raw, args.archive, args.quarantine)
+            print(json.dumps(report) if args.json else conservation.render(report))
+            return 0 if report["ok"] else 1
         if args.file:
             kind, result = "trace", trace_file(spark, args.warehouse, args.file, args.sample)
         elif args.version is None and args.as_of is None:

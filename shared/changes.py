@@ -45,14 +45,7 @@ def changes_since_mark(
     start = 0 if row is None else row[0] + 1
     if start > latest or only_maintenance(spark, source, start, latest):
         return None, latest
-    feed = (
-        spark.read.format("delta")
-        .option("readChangeFeed", "true")
-        .option("startingVersion", start)
-        .option("endingVersion", latest)
-        .load(source)
-    )
-    return feed, latest
+    return delta.changes(spark, source, start, latest), latest
 
 
 def only_maintenance(spark: SparkSession, source: str, first: int, last: int) -> bool:
@@ -68,7 +61,7 @@ def save_mark(spark: SparkSession, marks: str, name: str, version: int, run_id: 
         DeltaTable.forPath(spark, marks)
         .alias("t")
         .merge(update.alias("s"), "t.source = s.source")
-        .whenMatchedUpdateAll()
-        .whenNotMatchedInsertAll()
+        .whenMatchedUpdateAll(condition="s.version > t.version")  # forward only: a slower
+        .whenNotMatchedInsertAll()  # concurrent run never moves a watermark back
         .execute()
     )

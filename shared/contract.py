@@ -86,6 +86,11 @@ GRACE_EXPIRED = "GRACE_EXPIRED"
 EMPTY_FILE = "EMPTY_FILE"
 MISSING_COLUMNS = "MISSING_COLUMNS"
 UNREADABLE_FILE = "UNREADABLE_FILE"
+UNBALANCED_QUOTES = "UNBALANCED_QUOTES"  # a quoted field is never closed: the rest of the file is one field
+MIXED_LINE_ENDINGS = "MIXED_LINE_ENDINGS"  # CRLF first, then a bare LF outside quotes: the rows would merge
+NOT_CSV = "NOT_CSV"  # a file in a dataset folder whose name does not end in .csv
+UNKNOWN_DATASET = "UNKNOWN_DATASET"  # a file under the raw root outside every dataset folder
+UNSAFE_PATH = "UNSAFE_PATH"  # a key that resolves outside its dataset folder: never read nor moved
 # Warnings (the row is kept).
 DEPARTMENT_CONFLICT = "DEPARTMENT_CONFLICT"
 EXTRA_COLUMNS = "EXTRA_COLUMNS"

@@ -2,11 +2,50 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable
 from functools import reduce
+from typing import TypeVar
 
+from delta import exceptions as conflicts
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import StructType
+
+T = TypeVar("T")
+log = logging.getLogger("lakehouse")
+# Optimistic concurrency: a commit that lost to a concurrent writer's commit on the same data.
+CONFLICTS = (
+    conflicts.ConcurrentAppendException,
+    conflicts.ConcurrentDeleteReadException,
+    conflicts.ConcurrentDeleteDeleteException,
+    conflicts.ConcurrentTransactionException,
+    conflicts.ConcurrentWriteException,
+    conflicts.MetadataChangedException,
+    conflicts.ProtocolChangedException,
+    conflicts.DeltaConcurrentModificationException,
+)
+CONFLICT_ATTEMPTS = 6
+
+
+def retry_on_conflict(step: Callable[[], T], what: str, attempts: int = CONFLICT_ATTEMPTS) -> T:
+    """Run an idempotent step again when its commit conflicts with a concurrent writer's (with
+    jittered backoff): it re-reads the tables, so it decides again on what that writer committed."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return step()
+        except CONFLICTS as error:
+            if attempt == attempts:
+                raise
+            pause = random.uniform(0, min(8.0, 0.5 * 2**attempt))
+            log.warning(
+                "%s: concurrent commit (%s), retry %d in %.1f s", what, type(error).__name__, attempt, pause
+            )
+            time.sleep(pause)
+    raise AssertionError("unreachable")
 
 
 def exists(spark: SparkSession, path: str) -> bool:
@@ -43,6 +82,34 @@ def latest_version(spark: SparkSession, path: str) -> int:
 
 def read(spark: SparkSession, path: str) -> DataFrame:
     return spark.read.format("delta").load(path)
+
+
+def changes(spark: SparkSession, path: str, start: int, end: int) -> DataFrame:
+    """The table's Change Data Feed from version `start` to `end`, inclusive."""
+    return (
+        spark.read.format("delta")
+        .option("readChangeFeed", "true")
+        .option("startingVersion", start)
+        .option("endingVersion", end)
+        .load(path)
+    )
+
+
+@contextlib.contextmanager
+def commit_metadata(spark: SparkSession, text: str):
+    """Tag the commits made inside the block with `text` (Delta's userMetadata: the run id)."""
+    key = "spark.databricks.delta.commitInfo.userMetadata"
+    spark.conf.set(key, text)
+    try:
+        yield
+    finally:
+        spark.conf.unset(key)
+
+
+def version_of(spark: SparkSession, path: str, text: str, depth: int = 50) -> int | None:
+    """The newest of the table's last `depth` commits tagged with `text`, or None."""
+    log = DeltaTable.forPath(spark, path).history(depth)
+    return log.where(log.userMetadata == text).agg({"version": "max"}).head()[0]
 
 
 def last_operation_metrics(spark: SparkSession, path: str) -> dict[str, str]:

@@ -1,7 +1,8 @@
 """One pipeline run on one Spark session: bronze -> silver -> gold, then file housekeeping.
 
 Raw files are moved only after every layer succeeded: an ingested (or already-ingested) file goes
-to the archive, a file-level reject to the quarantine folder with a `.reason.json` beside it. A
+to the archive, a file-level reject (a file outside every dataset folder too) to the quarantine
+folder with a `.reason.json` beside it; a file whose path is unsafe stays where it is. A
 failed run moves nothing, so the next run picks the same files up again (bronze skips what it
 already holds, silver resumes from its watermark)."""
 
@@ -15,8 +16,8 @@ from collections.abc import Callable
 
 from pyspark.sql import SparkSession
 
-from bronze.files import INGEST, REJECT, SKIP
-from bronze.ingest import BronzeResult, ingest_dataset
+from bronze.files import INGEST, REJECT, SKIP, plan_strays
+from bronze.ingest import BronzeResult, describe_strays, ingest_dataset
 from gold.step import run_gold
 from shared import delta, storage
 from shared.contract import DATASETS, DEFAULT_GRACE_DAYS, EXTRA_COLUMNS
@@ -35,15 +36,20 @@ def move_files(spark: SparkSession, target_root: str, plans, run_id: str, reason
     """Move each planned file to the same relative path under target_root (with a .reason.json
     beside it for rejects)."""
     root = storage.qualify(spark, target_root)
+    moved = 0
     for plan in plans:
         dst = storage.move(spark, plan.raw.uri, f"{root}/{plan.raw.file}", suffix=run_id)
+        if dst is None:
+            log.warning("%s was moved by another run already", plan.raw.file)
+            continue
+        moved += 1
         if reasons:
             storage.write_json(
                 spark,
                 f"{dst}.reason.json",
                 {"file": plan.raw.file, "reason": plan.reason, "detail": plan.detail, "run_id": run_id},
             )
-    return len(plans)
+    return moved
 
 
 def table_counts(spark: SparkSession, warehouse: str) -> dict[str, int]:
@@ -97,7 +103,8 @@ def run_pipeline(
             summary["catalog"] = dict(Counter(entry["action"] for entry in register(spark, warehouse)))
         summary["datasets"] = {d: dataset_summary(bronze[d], silver[d]) for d in DATASETS}
         plans = [(d, p) for d in DATASETS for p in bronze[d].plans]
-        rejects = [p for _, p in plans if p.action == REJECT]
+        plans += [(None, p) for p in plan_strays(describe_strays(spark, raw_root))]
+        rejects = [p for _, p in plans if p.action == REJECT and p.movable]
         done = [p for _, p in plans if p.action in (INGEST, SKIP)]
         summary["files_rejected"] = [
             {"dataset": d, "file": p.raw.file, "reason": p.reason} for d, p in plans if p.action == REJECT

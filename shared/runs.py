@@ -44,7 +44,7 @@ def moves(plans, raw_root: str, run_id: str) -> list[dict]:
     parent = posixpath.dirname(prefix)
     entries = []
     for plan in plans:
-        if plan.action not in (INGEST, SKIP, REJECT):
+        if plan.action not in (INGEST, SKIP, REJECT) or not plan.movable:
             continue
         zone = QUARANTINED if plan.action == REJECT else ARCHIVED
         entries.append(
@@ -73,7 +73,7 @@ def write_reasons(spark: SparkSession, raw_root: str, run_id: str, plans) -> Non
     root = absolute(raw_root).rstrip("/")
     zone = posixpath.join(posixpath.dirname(root), QUARANTINED, run_id)
     for plan in plans:
-        if plan.action == REJECT:
+        if plan.action == REJECT and plan.movable:
             storage.write_json(
                 spark,
                 f"{zone}/{plan.raw.file}.reason.json",

@@ -41,10 +41,13 @@ def list_files(spark: SparkSession, uri: str, suffix: str) -> list[tuple[str, st
     return sorted(found)
 
 
-def move(spark: SparkSession, src: str, dst: str, suffix: str) -> str:
+def move(spark: SparkSession, src: str, dst: str, suffix: str) -> str | None:
     """Move src to dst; when dst is taken (a corrected file re-sent under the same name), the new
-    one gets `suffix` appended so nothing already there is overwritten. Returns the destination."""
+    one gets `suffix` appended so nothing already there is overwritten. Returns the destination,
+    or None when src is gone (a concurrent run, or this run before a crash, moved it already)."""
     fs, src_path = _fs(spark, src)
+    if not fs.exists(src_path):
+        return None
     jvm = spark.sparkContext._jvm
     target = jvm.org.apache.hadoop.fs.Path(dst)
     if fs.exists(target):

@@ -210,8 +210,14 @@ def run_silver(
     until: dict[str, int] | None = None,
 ) -> dict[str, DatasetStats]:
     """Silver for every dataset; `until` bounds the bronze version read per dataset (a replay)."""
-    ensure_silver_tables(spark, warehouse)
+    delta.retry_on_conflict(lambda: ensure_silver_tables(spark, warehouse), "silver tables")
     until = until or {}
+    # Each dataset's step is idempotent (MERGEs keyed by origin, watermark last and forward only),
+    # so a commit that conflicts with a concurrent run's is retried as a whole.
     return {
-        d: process_dataset(spark, warehouse, d, run_id, run_ts, grace_days, until.get(d)) for d in DATASETS
+        d: delta.retry_on_conflict(
+            lambda d=d: process_dataset(spark, warehouse, d, run_id, run_ts, grace_days, until.get(d)),
+            f"silver {d}",
+        )
+        for d in DATASETS
     }

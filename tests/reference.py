@@ -35,6 +35,8 @@ from shared.contract import (
     MALFORMED_ROW,
     MISSING_COLUMNS,
     MISSING_VALUE,
+    MIXED_LINE_ENDINGS,
+    NOT_CSV,
     NULL_KEY,
     ORDER_ITEMS,
     ORDERS,
@@ -45,6 +47,8 @@ from shared.contract import (
     PRODUCTS,
     REQUIRED,
     TIMESTAMP,
+    UNBALANCED_QUOTES,
+    UNKNOWN_DATASET,
     UNREADABLE_FILE,
     USER_MISMATCH,
     Field,
@@ -68,6 +72,7 @@ REASON_ORDER = (
     MALFORMED_ROW,
     NULL_KEY,
     MISSING_VALUE,
+    MIXED_LINE_ENDINGS,
     BAD_TYPE,
     BAD_TIMESTAMP,
     OUT_OF_RANGE,
@@ -282,6 +287,13 @@ class ReferenceLakehouse:
                     continue
                 stats["accepted"] += int(w["new"])  # readmitted rows were counted on recheck
                 self._merge(dataset, w["row"])
+        for path in sorted(p for p in raw_root.rglob("*") if p.is_file()):
+            rel = path.relative_to(raw_root).as_posix()
+            if rel.split("/")[0] not in DATASETS or "/" not in rel:
+                if not path.name.startswith(("_", ".")):
+                    summary["files_rejected"].append(
+                        {"dataset": None, "file": rel, "reason": UNKNOWN_DATASET}
+                    )
         return summary
 
     def gold_daily_sales(self) -> list[dict]:
@@ -296,11 +308,14 @@ class ReferenceLakehouse:
         """(relative path, row number, {field: raw text} or None when malformed) for each ingested row."""
         out = []
         paths = sorted(
-            (p for p in (raw_root / dataset).rglob("*.csv") if p.is_file()),
+            (p for p in (raw_root / dataset).rglob("*") if p.is_file()),
             key=lambda p: p.relative_to(raw_root).as_posix(),
         )
         for path in paths:
             rel = path.relative_to(raw_root).as_posix()
+            if not rel.lower().endswith(".csv"):
+                files_rejected.append({"dataset": dataset, "file": rel, "reason": NOT_CSV})
+                continue
             data = path.read_bytes()
             digest = hashlib.sha256(data).hexdigest()
             if digest in self.ledger[dataset]:
@@ -317,6 +332,14 @@ class ReferenceLakehouse:
             header = [h.strip(WS).lower() for h in records[0]]
             if any(name not in header for name in FIELD_NAMES[dataset]):
                 files_rejected.append({"dataset": dataset, "file": rel, "reason": MISSING_COLUMNS})
+                continue
+            if data.count(b'"') % 2:
+                files_rejected.append({"dataset": dataset, "file": rel, "reason": UNBALANCED_QUOTES})
+                continue
+            first_end = re.search(rb"\r\n|\n|\r", data)
+            unquoted = re.sub(rb'"[^"]*(?:""[^"]*)*"', b"", data)
+            if first_end and first_end.group() == b"\r\n" and re.search(rb"(?<!\r)\n", unquoted):
+                files_rejected.append({"dataset": dataset, "file": rel, "reason": MIXED_LINE_ENDINGS})
                 continue
             index = {name: header.index(name) for name in FIELD_NAMES[dataset]}  # first of repeated names
             if len(header) > len(index):

@@ -17,6 +17,7 @@ from shared.contract import (
     MALFORMED_ROW,
     MISSING_COLUMNS,
     MISSING_VALUE,
+    NOT_CSV,
     NULL_KEY,
     ORDER_ITEMS,
     ORDERS,
@@ -188,7 +189,7 @@ def test_file_rejects_and_skipped_duplicate_files(tmp_path):
         "products/d.csv": " \r\n\t\n",
         "products/e.csv": "product_id,department\n1,x\n",
         "products/f.csv": b"product_id\xff\n",
-        "products/notes.txt": "ignored",
+        "products/notes.txt": "not read",
     }
     summary = run(lh, tmp_path, files)
     assert summary["files_rejected"] == [
@@ -196,12 +197,13 @@ def test_file_rejects_and_skipped_duplicate_files(tmp_path):
         {"dataset": PRODUCTS, "file": "products/d.csv", "reason": EMPTY_FILE},
         {"dataset": PRODUCTS, "file": "products/e.csv", "reason": MISSING_COLUMNS},
         {"dataset": PRODUCTS, "file": "products/f.csv", "reason": UNREADABLE_FILE},
+        {"dataset": PRODUCTS, "file": "products/notes.txt", "reason": NOT_CSV},
     ]
     s = summary["datasets"][PRODUCTS]
     assert (s["files"], s["files_skipped"], s["rows_read"], s["accepted"]) == (1, 1, 1, 1)
     again = run(lh, tmp_path, {"products/z.csv": P + "2,1,Books,B\n"})
     s = again["datasets"][PRODUCTS]
-    assert (s["files"], s["files_skipped"], s["rows_read"], len(again["files_rejected"])) == (1, 2, 1, 4)
+    assert (s["files"], s["files_skipped"], s["rows_read"], len(again["files_rejected"])) == (1, 2, 1, 5)
     assert sorted(lh.silver[PRODUCTS]) == [1, 2]
 
 

@@ -1,7 +1,26 @@
 """File-level decisions: reject, skip or ingest, from file metadata alone."""
 
-from bronze.files import INGEST, REJECT, SKIP, RawFile, group_by_layout, parse_header, plan_files
-from shared.contract import EMPTY_FILE, MISSING_COLUMNS, UNREADABLE_FILE
+from bronze.files import (
+    INGEST,
+    REJECT,
+    SKIP,
+    RawFile,
+    confined,
+    group_by_layout,
+    parse_header,
+    plan_files,
+    plan_strays,
+)
+from shared.contract import (
+    EMPTY_FILE,
+    MISSING_COLUMNS,
+    MIXED_LINE_ENDINGS,
+    NOT_CSV,
+    UNBALANCED_QUOTES,
+    UNKNOWN_DATASET,
+    UNREADABLE_FILE,
+    UNSAFE_PATH,
+)
 
 HEADER = "product_id,department_id,department,product_name"
 
@@ -65,3 +84,42 @@ def test_undecodable_files_are_rejected_and_repeated_names_are_extra():
     assert plan_files("products", [bad])[0].reason == UNREADABLE_FILE
     (plan,) = plan_files("products", [raw("products/y.csv", HEADER + ",product_id")])
     assert plan.positions == (0, 1, 2, 3) and plan.extra_columns == ("product_id",)
+
+
+HOSTILE_KEYS = (
+    "products/../silver/orders/part-0.csv",  # climbs out of the folder
+    "products/../../warehouse/x.csv",
+    "products/./a.csv",
+    "products//a.csv",  # Hadoop collapses // into another object's key
+    "/products/a.csv",  # absolute
+    "products/a\\..\\..\\x.csv",
+    "products/a\nb.csv",
+    "orders/a.csv",  # another dataset's folder
+    "s3a://other-bucket/products/a.csv",  # outside the raw root (as a listing reports it)
+    "products",
+    "",
+)
+
+
+def test_keys_outside_their_dataset_folder_are_rejected_and_never_moved():
+    assert confined("products/2025/a.csv", "products") and confined("loose.csv")
+    for key in HOSTILE_KEYS:
+        assert not confined(key, "products"), key
+        (plan,) = plan_files("products", [raw(key)])
+        assert (plan.action, plan.reason, plan.movable) == (REJECT, UNSAFE_PATH, False), key
+
+
+def test_files_outside_every_dataset_folder_are_unknown_unless_their_path_is_unsafe():
+    plans = plan_strays([raw("customers/a.csv"), raw("loose.csv"), raw("customers/../../x.csv")])
+    assert [(p.raw.file, p.reason, p.movable) for p in plans] == [
+        ("customers/../../x.csv", UNSAFE_PATH, False),
+        ("customers/a.csv", UNKNOWN_DATASET, True),
+        ("loose.csv", UNKNOWN_DATASET, True),
+    ]
+
+
+def test_not_csv_unbalanced_quotes_and_mixed_line_endings_are_file_rejects():
+    unbalanced = RawFile("u", "u", "products/q.csv", 10, "q", HEADER, quotes_balanced=False)
+    mixed = RawFile("m", "m", "products/m.csv", 10, "m", HEADER, line_endings_consistent=False)
+    plans = plan_files("products", [raw("products/a.txt"), unbalanced, mixed])
+    assert [p.reason for p in plans] == [NOT_CSV, MIXED_LINE_ENDINGS, UNBALANCED_QUOTES]
