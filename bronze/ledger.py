@@ -78,7 +78,7 @@ def _insert(spark: SparkSession, warehouse: str, entries) -> None:
     existed gains it first (schema merge)."""
     path = ledger_path(warehouse)
     if "rows" not in delta.read(spark, path).columns:
-        spark.sql(f"ALTER TABLE delta.`{path}` ADD COLUMNS (rows BIGINT)")
+        spark.sql(f"ALTER TABLE {delta.sql_path(path)} ADD COLUMNS (rows BIGINT)")
     on = " AND ".join(f"t.{k} = s.{k}" for k in ENTRY_KEY)
     DeltaTable.forPath(spark, path).alias("t").merge(
         entries.alias("s"), on

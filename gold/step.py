@@ -106,9 +106,8 @@ def _build_table(
     dates = sorted(set(touched) | set(extra_dates))
     rows = build(spark, warehouse, name, dates)
     path = table_path(warehouse, GOLD, name)
-    if not delta.exists(spark, path):
-        rows.write.format("delta").save(path)  # first run: creates the table with its schema
-    elif dates:
+    delta.ensure_table(spark, path, rows.schema)  # first run (or two at once): the empty table
+    if dates:
         replace_dates(path, rows, dates)
     for dataset, version in versions.items():
         changes.save_mark(spark, marks, mark_name(name, dataset), version, run_id, at)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -14,6 +15,8 @@ LOCAL_ENV = "local"
 ENDPOINT_ENV = "LAKEHOUSE_ENDPOINT"
 DEFAULT_PORT = 5055
 DEFAULT_REGION = "us-east-1"
+# The template's Environment AllowedPattern: the name prefixes stacks, buckets and databases.
+ENV_PATTERN = "^[a-z][a-z0-9]{1,15}$"
 LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
@@ -32,10 +35,17 @@ def local_endpoint() -> str:
     return os.environ.get(ENDPOINT_ENV, f"http://127.0.0.1:{DEFAULT_PORT}")
 
 
+def environment(name: str) -> str:
+    """An environment name as the template allows it (argparse type)."""
+    if not re.fullmatch(ENV_PATTERN, name):
+        raise argparse.ArgumentTypeError(f"{name!r}: 2-16 lowercase letters and digits, a letter first")
+    return name
+
+
 def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--local", action="store_true", help="the local AWS runtime (lakehouse local up)")
-    where.add_argument("--env", help="the AWS environment (stack lakehouse-<env>)")
+    where.add_argument("--env", type=environment, help="the AWS environment (stack lakehouse-<env>)")
     parser.add_argument(
         "--endpoint", help=f"the local runtime's URL (default ${ENDPOINT_ENV} or port {DEFAULT_PORT})"
     )

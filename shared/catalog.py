@@ -24,7 +24,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql import types as T
 
 from shared import delta
-from shared.warehouse import absolute, all_tables, table_path
+from shared.warehouse import absolute, all_tables, sql_name, table_path
 
 DEFAULT_ENV = "dev"
 DEFAULT_REGION = "us-east-1"
@@ -39,7 +39,6 @@ PRIMITIVE_TYPES = frozenset(
     "boolean tinyint smallint int bigint float double string binary date timestamp".split()
 )
 COMMENT_MAX = 255  # Glue's limit on a column comment
-_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
 def hive_type(data_type: T.DataType) -> str:
@@ -99,9 +98,7 @@ def glue_table_input(name: str, location: str, schema: T.StructType, partition_c
 
 
 def database_name(env: str, layer: str) -> str:
-    if not _NAME.fullmatch(env):
-        raise ValueError(f"environment name {env!r}: lowercase letters, digits and _ only")
-    return f"{env}_{layer}"
+    return sql_name(f"{sql_name(env, 'environment name')}_{layer}", "database name")
 
 
 def glue_client(endpoint_url: str | None = None, region: str | None = None):

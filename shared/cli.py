@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 
 from shared.contract import DATASETS, DEFAULT_GRACE_DAYS
@@ -157,6 +158,8 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from orchestration.target import environment
+
     parser = argparse.ArgumentParser(prog="lakehouse", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -174,7 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--catalog", choices=("file", "glue", "none"), default="file", help="where tables are registered"
     )
     run.add_argument(
-        "--env", default="dev", help="environment prefix of the catalog databases (<env>_silver)"
+        "--env",
+        default="dev",
+        type=environment,
+        help="environment prefix of the catalog databases (<env>_silver)",
     )
     run.add_argument("--glue-endpoint", help="a Glue-compatible endpoint URL (default: AWS)")
     run.set_defaults(func=cmd_run)
@@ -226,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    # Our own progress (each layer and dataset as it starts) goes to stderr; DEBUG adds each move.
+    logging.getLogger("lakehouse").setLevel(os.environ.get("LAKEHOUSE_LOG_LEVEL", "INFO"))
     args = build_parser().parse_args(argv)
     return args.func(args)
 

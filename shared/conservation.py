@@ -171,23 +171,22 @@ def _names(spark: SparkSession, root: str) -> set[str]:
 
 
 def file_places(spark: SparkSession, warehouse: str, raw: str, archive: str, quarantine: str) -> dict:
-    """Where each file of the ledger is: archived, quarantined, in_raw, or missing (listed)."""
-    ledger = (
-        delta.read(spark, ledger_path(warehouse)) if delta.exists(spark, ledger_path(warehouse)) else None
-    )
-    places = {"archived": 0, "quarantined": 0, "in_raw": 0, "missing": []}
+    """Where each file of the ledger is (archived, quarantined, in_raw, or missing), and the
+    archived or quarantined files no ledger decision sent there (moved before their commit)."""
+    path = ledger_path(warehouse)
+    places: dict = {"archived": 0, "quarantined": 0, "in_raw": 0, "missing": [], "unexplained": []}
+    ledger = delta.read(spark, path) if delta.exists(spark, path) else None
     if ledger is None:
         return places
     last = Window.partitionBy("dataset", "file").orderBy(F.desc("recorded_at"), F.desc("run_id"))
     files = ledger.withColumn("runs", F.collect_set("run_id").over(Window.partitionBy("dataset", "file")))
     files = files.withColumn("i", F.row_number().over(last)).where(F.col("i") == 1)
     in_raw, archived, quarantined = _names(spark, raw), _names(spark, archive), _names(spark, quarantine)
+    explained: dict[str, set[str]] = {"archive": set(), "quarantine": set()}
     for row in files.select("file", "action", "reason", "runs").collect():  # one row per file name
-        names = (
-            {row.file}
-            | {f"{row.file}.{r}" for r in row.runs}
-            | {posixpath.join(r, row.file) for r in row.runs}
-        )
+        names = {row.file} | {f"{row.file}.{r}" for r in row.runs}
+        names |= {posixpath.join(r, row.file) for r in row.runs}
+        explained["quarantine" if row.action == REJECT else "archive"] |= names
         if row.file in in_raw:
             places["in_raw"] += 1
         elif row.action == REJECT and row.reason != c.UNSAFE_PATH and names & quarantined:
@@ -196,6 +195,11 @@ def file_places(spark: SparkSession, warehouse: str, raw: str, archive: str, qua
             places["archived"] += 1
         else:
             places["missing"].append(row.file)
+    places["unexplained"] = sorted(archived - explained["archive"]) + sorted(
+        name
+        for name in quarantined - explained["quarantine"]
+        if not name.endswith(".reason.json") and name.split("/")[0] in c.DATASETS
+    )
     return places
 
 
@@ -226,10 +230,9 @@ def conservation(
                 violations.append(f"{dataset}: {found[name]:,} bronze rows {name.replace('_', ' ')}")
         violations += [f"{dataset}: {name} = {n:,}" for name, n in found["checks"].items() if n]
     violations += [f"ledger: {name} = {n:,}" for name, n in report["ledger"].items() if n]
-    violations += [
-        f"file missing from raw, archive and quarantine: {f}"
-        for f in report.get("files", {}).get("missing", [])
-    ]
+    files = report.get("files", {})
+    violations += [f"file missing from raw, archive and quarantine: {f}" for f in files.get("missing", [])]
+    violations += [f"moved without a ledger decision: {f}" for f in files.get("unexplained", [])]
     return {**report, "violations": violations, "ok": not violations}
 
 

@@ -15,6 +15,8 @@ from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import StructType
 
+from shared.warehouse import sql_name
+
 T = TypeVar("T")
 log = logging.getLogger("lakehouse")
 # Optimistic concurrency: a commit that lost to a concurrent writer's commit on the same data.
@@ -48,6 +50,14 @@ def retry_on_conflict(step: Callable[[], T], what: str, attempts: int = CONFLICT
     raise AssertionError("unreachable")
 
 
+def sql_path(path: str) -> str:
+    """The table reference delta.`path` for Spark SQL; a path that could close the quoting (a
+    backtick) or hide a statement (a control character) is refused."""
+    if "`" in path or any(ord(ch) < 32 for ch in path):
+        raise ValueError(f"table path {path!r}: backticks and control characters are not allowed")
+    return f"delta.`{path}`"
+
+
 def exists(spark: SparkSession, path: str) -> bool:
     return DeltaTable.isDeltaTable(spark, path)
 
@@ -71,7 +81,9 @@ def ensure_table(
         builder = builder.property(key, value)
     table = builder.execute()
     for name, expr in (checks or {}).items():
-        spark.sql(f"ALTER TABLE delta.`{path}` ADD CONSTRAINT {name} CHECK ({expr})")
+        spark.sql(
+            f"ALTER TABLE {sql_path(path)} ADD CONSTRAINT {sql_name(name, 'constraint')} CHECK ({expr})"
+        )
     return table
 
 

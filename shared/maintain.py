@@ -96,7 +96,7 @@ def vacuum(spark: SparkSession, path: str, retention_hours: int) -> int:
     record it in the table's history (nothing to delete adds no commit). VACUUM lists the table's
     folders in `parallelPartitionDiscovery.parallelism` tasks (10,000 by default, minutes of empty
     tasks on a laptop): the session's default parallelism is plenty for one table's folders."""
-    sql = f"VACUUM delta.`{path}` RETAIN {retention_hours} HOURS"
+    sql = f"VACUUM {delta.sql_path(path)} RETAIN {int(retention_hours)} HOURS"
     listing = {LISTING: str(spark.sparkContext.defaultParallelism)}
     with session_conf(spark, listing):
         if not spark.sql(f"{sql} DRY RUN").head(1):

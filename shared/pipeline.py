@@ -43,6 +43,7 @@ def move_files(spark: SparkSession, target_root: str, plans, run_id: str, reason
             log.warning("%s was moved by another run already", plan.raw.file)
             continue
         moved += 1
+        log.debug("moved %s to %s", plan.raw.file, dst)
         if reasons:
             storage.write_json(
                 spark,
@@ -96,10 +97,16 @@ def run_pipeline(
         "archived": 0,
     }
     try:
-        bronze = {d: ingest_dataset(spark, raw_root, warehouse, d, run_id, run_ts) for d in DATASETS}
+        bronze = {}
+        for dataset in DATASETS:
+            log.info("run %s: bronze %s", run_id, dataset)
+            bronze[dataset] = ingest_dataset(spark, raw_root, warehouse, dataset, run_id, run_ts)
+        log.info("run %s: silver", run_id)
         silver = run_silver(spark, warehouse, run_id, run_ts, grace_days)
+        log.info("run %s: gold", run_id)
         run_gold(spark, warehouse, run_id, run_ts)
         if register is not None:
+            log.info("run %s: catalog", run_id)
             summary["catalog"] = dict(Counter(entry["action"] for entry in register(spark, warehouse)))
         summary["datasets"] = {d: dataset_summary(bronze[d], silver[d]) for d in DATASETS}
         plans = [(d, p) for d in DATASETS for p in bronze[d].plans]
@@ -109,11 +116,13 @@ def run_pipeline(
         summary["files_rejected"] = [
             {"dataset": d, "file": p.raw.file, "reason": p.reason} for d, p in plans if p.action == REJECT
         ]
+        log.info("run %s: archive", run_id)
         move_files(spark, quarantine or default_sibling(raw_root, "quarantine"), rejects, run_id, True)
         summary["archived"] = move_files(
             spark, archive or default_sibling(raw_root, "archived"), done, run_id, False
         )
         summary["status"] = "SUCCEEDED"
+        log.info("run %s: succeeded", run_id)
     except Exception as error:  # the run reports its failure; the caller sets the exit status
         log.exception("run %s failed", run_id)
         summary["error"] = f"{type(error).__name__}: {error}"

@@ -20,7 +20,7 @@ from shared.contract import BRONZE, GOLD, SILVER
 from shared.query import QueryError
 from shared.query_dialect import to_duckdb
 from shared.query_sql import output_names, parse_statement, parse_view, table_refs
-from shared.warehouse import absolute, table_path
+from shared.warehouse import SQL_NAME, absolute, table_path
 
 LAYERS = (BRONZE, SILVER, GOLD)
 VIEWS_DIR = Path(__file__).resolve().parent.parent / "sql" / "views"
@@ -44,7 +44,9 @@ def discover_tables(warehouse: str) -> dict[Ref, str]:
         names = sorted(os.listdir(folder)) if os.path.isdir(folder) else []
         for name in names:
             path = table_path(warehouse, layer, name)
-            if not name.startswith(HIDDEN_PREFIX) and os.path.isdir(os.path.join(path, DELTA_LOG)):
+            # Only names safe as SQL identifiers: they go into DuckDB's CREATE VIEW.
+            safe = SQL_NAME.fullmatch(name.lower()) is not None
+            if safe and not name.startswith(HIDDEN_PREFIX) and os.path.isdir(os.path.join(path, DELTA_LOG)):
                 tables[(layer, name.lower())] = path
     return tables
 

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import uuid
 
 from shared.contract import BRONZE, DATASETS, FILE_LEDGER, GOLD, GOLD_TABLES, QUARANTINE, SILVER
+
+# A name that goes into SQL (environment, database, table, constraint): never quoted by hand.
+SQL_NAME = re.compile(r"[a-z][a-z0-9_]{0,127}")
+
+
+def sql_name(name: str, what: str = "name") -> str:
+    """`name` if it is safe to put into SQL as an identifier, else ValueError."""
+    if not isinstance(name, str) or not SQL_NAME.fullmatch(name):
+        raise ValueError(f"{what} {name!r}: lowercase letters, digits and _ only, starting with a letter")
+    return name
 
 
 def absolute(path: str) -> str:

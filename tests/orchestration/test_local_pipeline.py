@@ -6,60 +6,11 @@ environment (stack, buckets, lock) on one runtime."""
 from __future__ import annotations
 
 import json
-import time
-
-import pytest
 
 from orchestration import operate
-from orchestration.demo import poison, read_alerts, subscribe_alerts
-from orchestration.deploy import deploy
-from orchestration.local.server import LocalAws
-from orchestration.target import Target
 from shared.generate import generate
 from tests.drops import header, write_drop
-
-
-@pytest.fixture(scope="module")
-def aws(tmp_path_factory):
-    with LocalAws(port=None, workdir=tmp_path_factory.mktemp("local-aws")) as runtime:
-        yield runtime
-
-
-def deployed(aws, env: str, **parameters) -> Target:
-    deploy(env, aws.endpoint, {"MapConcurrency": "1", **parameters}, log=lambda _: None)
-    return Target(env, aws.endpoint)
-
-
-def run_drop(target: Target, folder) -> tuple[list[dict], list[str], dict]:
-    alerts = subscribe_alerts(target)
-    started = time.time() - 1
-    operate.drop(target, [folder])
-    finals = operate.follow(target, lambda *_: None, started, timeout=1200)
-    histories = {f["name"]: operate.history(target, f["executionArn"]) for f in finals}
-    return finals, read_alerts(target, alerts), histories
-
-
-def wait_for(target: Target, arn: str, timeout: float = 120) -> dict:
-    sfn, deadline = target.client("stepfunctions"), time.monotonic() + timeout
-    while (found := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
-        assert time.monotonic() < deadline, f"{arn} still RUNNING"
-        time.sleep(0.5)
-    return found
-
-
-def work_windows(histories: dict) -> list[tuple[str, float, float]]:
-    """(execution, first job state entered, last job state exited) of executions that ran jobs."""
-    windows = []
-    for name, events in histories.items():
-        stamps = [
-            e["timestamp"].timestamp()
-            for e in events
-            if (e.get("stateEnteredEventDetails") or e.get("stateExitedEventDetails") or {}).get("name")
-            in ("Bronze", "Gold")
-        ]
-        if stamps:
-            windows.append((name, min(stamps), max(stamps)))
-    return windows
+from tests.orchestration.pipeline import deployed, run_drop, wait_for, work_windows
 
 
 def test_a_drop_runs_end_to_end_through_the_deployed_state_machine(aws, tmp_path):
@@ -109,36 +60,6 @@ def test_a_drop_runs_end_to_end_through_the_deployed_state_machine(aws, tmp_path
     assert final["status"] == "SUCCEEDED"
     entered = {(e.get("stateEnteredEventDetails") or {}).get("name") for e in operate.history(target, arn)}
     assert "Detect" in entered and not entered & {"Bronze", "SilverParents", "Gold", "Archive"}
-
-
-def test_a_job_failure_alerts_and_archives_nothing(aws, tmp_path):
-    target = deployed(aws, "poisoned")
-    drop = tmp_path / "drop"
-    generate(drop, orders=50, days=1, seed=3)
-    poison(target)  # an object in GLACIER: the bronze job cannot read it
-    finals, alerts, _ = run_drop(target, drop)
-
-    assert "FAILED" in {f["status"] for f in finals}
-    alert = json.loads(alerts[0])
-    assert alert["failed_state"] == "Bronze" and alert["error"] == "States.TaskFailed"
-    assert "poisoned" in alert["execution"] or alert["cause"]
-    assert operate.list_keys(target, "archived/") == []
-    assert len(operate.list_keys(target, "raw/")) == len(list(drop.rglob("*.csv"))) + 1
-
-
-def test_a_task_timeout_is_caught_and_alerted(aws, tmp_path):
-    target = deployed(aws, "slow", JobTimeoutSeconds="2")
-    drop = tmp_path / "drop"
-    generate(drop, orders=20, days=1, seed=5)
-    finals, alerts, _ = run_drop(target, drop)
-
-    # The lock holder times out; executions that handed over to it end SUCCEEDED (their files
-    # stay in raw for the next run, as the holder archives nothing).
-    assert "FAILED" in {f["status"] for f in finals}
-    assert alerts and all(json.loads(a)["failed_state"] == "Bronze" for a in alerts)
-    assert {json.loads(a)["error"] for a in alerts} == {"States.Timeout"}
-    assert operate.list_keys(target, "archived/") == []
-    assert len(operate.list_keys(target, "raw/")) == len(list(drop.rglob("*.csv")))
 
 
 def test_a_failed_validation_check_fails_the_run_with_an_alert(aws, tmp_path):

@@ -178,6 +178,16 @@ def test_the_state_machine_logs_and_traces_every_execution(template):
     assert machine["Properties"]["TracingConfiguration"] == {"Enabled": True}
 
 
+def test_the_state_machine_takes_no_object_key_from_its_triggering_event():
+    """An upload only starts an execution: the files come from listing raw/<dataset>/ (Detect) and
+    from bronze's manifest of the files it checked (Archive), never from the event's object key,
+    so a crafted key cannot point a job or a move at another zone."""
+    text = asl_path().read_text()
+    paths = set(re.findall(r'"(\$\$?[^"]*)"', text))
+    assert not [p for p in paths if p.startswith("$$.Execution.Input") or p.startswith("$.detail")]
+    assert "detail.object" not in text and '"Key.$": "$.detail' not in text
+
+
 def test_glue_jobs_leave_retries_to_step_functions_and_use_the_delta_log_store(template):
     jobs = resources(template, "AWS::Glue::Job")
     assert set(jobs) == {"BronzeJob", "SilverJob", "GoldJob"}
