@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import pytest
 
-from shared import delta
+from shared import conservation, delta
 from shared.cli import main
 from shared.contract import DATASETS, DATE, DECIMAL, FIELDS, GOLD, PRIMARY_KEY, SILVER, TIMESTAMP
 from shared.generate import generate
@@ -69,6 +69,7 @@ def e2e(spark, tmp_path_factory):
     refill(late, raw)  # the parents of the pending items arrive
     state["expected_late"] = reference.run(late, RUN_TS)
     state["late"] = lakehouse_run(raw, warehouse)
+    state["conservation"] = conservation.conservation(spark, str(warehouse), str(raw))
     return state
 
 
@@ -200,3 +201,9 @@ def test_late_parents_readmit_pending_items(e2e):
     )
     assert readmitted > 0
     assert_counts_equal(late, expected, (*COUNTS, "readmitted", "rejected_by_reason"))
+
+
+def test_conservation_holds_after_the_three_runs(e2e):
+    report = e2e["conservation"]
+    assert report["ok"], report["violations"]
+    assert report["files"]["missing"] == [] and report["files"]["in_raw"] == 0

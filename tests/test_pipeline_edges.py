@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 
+from shared import conservation
 from shared.contract import DATASETS
 from tests.drops import header, write_drop
 from tests.reference import ReferenceLakehouse
@@ -83,3 +84,5 @@ def test_edge_drop_equals_the_reference(spark, tmp_path):
                 k: {**v, "product_name": v["product_name"].replace("\r\n", "\n")} for k, v in want.items()
             }
         assert got == want, dataset
+    report = conservation.conservation(spark, str(tmp_path / "warehouse"), str(raw))
+    assert report["ok"], report["violations"]

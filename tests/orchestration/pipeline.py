@@ -4,12 +4,18 @@ and following the executions they start."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 from orchestration import operate
 from orchestration.demo import read_alerts, subscribe_alerts
 from orchestration.deploy import deploy
-from orchestration.target import Target
+from orchestration.target import LOCAL_CREDENTIALS, Target
+from shared.spark import S3_ENDPOINT_ENV
 
 
 def deployed(aws, env: str, **parameters) -> Target:
@@ -17,9 +23,10 @@ def deployed(aws, env: str, **parameters) -> Target:
     return Target(env, aws.endpoint)
 
 
-def run_drop(target: Target, folder) -> tuple[list[dict], list[str], dict]:
+def run_drop(target: Target, folder, started: float | None = None) -> tuple[list[dict], list[str], dict]:
+    """Drop a folder and follow every execution started since `started` (default: now) to its end."""
     alerts = subscribe_alerts(target)
-    started = time.time() - 1
+    started = started or time.time() - 1
     operate.drop(target, [folder])
     finals = operate.follow(target, lambda *_: None, started, timeout=1200)
     histories = {f["name"]: operate.history(target, f["executionArn"]) for f in finals}
@@ -52,3 +59,22 @@ def work_windows(histories: dict) -> list[tuple[str, float, float]]:
 def final(target: Target, name: str, timeout: float = 900) -> dict:
     """Start an execution by hand (as an operator would after fixing a fault) and wait for its end."""
     return wait_for(target, operate.start(target, name), timeout)
+
+
+def conservation(target: Target) -> dict:
+    """`lakehouse audit --conservation` on the deployment's buckets (its own Spark, S3A to the
+    runtime, as a Glue job's): every bronze row in one place, every file where it belongs."""
+    raw, dwh = target.outputs["RawBucket"], target.outputs["DwhBucket"]
+    env = {**os.environ, **LOCAL_CREDENTIALS, S3_ENDPOINT_ENV: target.endpoint}
+    command = [sys.executable, "-m", "shared.cli", "audit", "--conservation", "--json"]
+    command += ["--warehouse", f"s3://{dwh}/warehouse", "--raw", f"s3://{raw}/raw"]
+    done = subprocess.run(
+        command, env=env, cwd=Path(__file__).parents[2], capture_output=True, text=True, timeout=900
+    )
+    assert done.returncode in (0, 1), done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
+def assert_conserved(target: Target) -> None:
+    report = conservation(target)
+    assert report["ok"], report["violations"]

@@ -12,7 +12,7 @@ import time
 from orchestration import operate
 from orchestration.demo import poison, read_alerts, subscribe_alerts
 from shared.generate import generate
-from tests.orchestration.pipeline import deployed, final, run_drop
+from tests.orchestration.pipeline import assert_conserved, deployed, final, run_drop
 
 
 def csv_count(drop) -> int:
@@ -24,14 +24,16 @@ def recovered(target, drop) -> None:
     assert final(target, "recovery")["status"] == "SUCCEEDED"
     assert operate.list_keys(target, "raw/") == []
     assert len({k.split("/", 2)[2] for k in operate.list_keys(target, "archived/")}) == csv_count(drop)
+    assert_conserved(target)
 
 
 def test_a_job_failure_alerts_archives_nothing_and_the_next_run_recovers(aws, tmp_path):
     target = deployed(aws, "poisoned")
     drop = tmp_path / "drop"
     generate(drop, orders=50, days=1, seed=3)
-    poison(target)  # an object in GLACIER: the bronze job cannot read it
-    finals, alerts, _ = run_drop(target, drop)
+    started = time.time() - 1
+    poison(target)  # an object in GLACIER: the bronze job cannot read it (its upload starts a run)
+    finals, alerts, _ = run_drop(target, drop, started)
 
     assert "FAILED" in {f["status"] for f in finals}
     alert = json.loads(alerts[0])
@@ -130,3 +132,4 @@ def test_an_archive_failure_alerts_loses_nothing_and_the_next_run_recovers(aws, 
     assert {f["status"] for f in finals} == {"SUCCEEDED"}
     assert operate.list_keys(target, "raw/") == []
     assert len({k.split("/", 2)[2] for k in operate.list_keys(target, "archived/")}) == csv_count(drop)
+    assert_conserved(target)

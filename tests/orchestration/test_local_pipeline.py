@@ -10,7 +10,7 @@ import json
 from orchestration import operate
 from shared.generate import generate
 from tests.drops import header, write_drop
-from tests.orchestration.pipeline import deployed, run_drop, wait_for, work_windows
+from tests.orchestration.pipeline import assert_conserved, deployed, run_drop, wait_for, work_windows
 
 
 def test_a_drop_runs_end_to_end_through_the_deployed_state_machine(aws, tmp_path):
@@ -53,6 +53,7 @@ def test_a_drop_runs_end_to_end_through_the_deployed_state_machine(aws, tmp_path
         target, "select count(*) as days, sum(orders) as orders from gold.daily_sales"
     )
     assert gold["rows"] == [["2", str(manifest["datasets"]["orders"]["accepted"])]]
+    assert_conserved(target)
 
     # A manual start with nothing pending skips the jobs and succeeds.
     arn = operate.start(target, "manual-nothing-pending")
@@ -83,3 +84,7 @@ def test_a_failed_validation_check_fails_the_run_with_an_alert(aws, tmp_path):
         "gold_reconciliation": True,
         "rejected_ratio": False,
     }
+    # The checks run before the archive: a failing one leaves every file in raw.
+    assert operate.list_keys(target, "archived/") == []
+    assert len(operate.list_keys(target, "raw/")) == 1
+    assert_conserved(target)

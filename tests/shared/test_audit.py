@@ -56,7 +56,7 @@ def test_history_shows_both_runs_newest_first(spark, lake):
         (1, lake["runs"][0], 4),
         (0, None, None),
     ]
-    assert [c["operation"] for c in commits] == ["WRITE", "WRITE", "CREATE TABLE"]
+    assert [c["operation"] for c in commits] == ["MERGE", "MERGE", "CREATE TABLE"]  # insert-only MERGEs
     assert commits[0]["timestamp"] >= commits[1]["timestamp"]
 
 
