@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from delta import exceptions as conflicts
 from delta.tables import DeltaTable
+from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import StructType
 
@@ -39,8 +40,10 @@ def retry_on_conflict(step: Callable[[], T], what: str, attempts: int = CONFLICT
     for attempt in range(1, attempts + 1):
         try:
             return step()
-        except CONFLICTS as error:
-            if attempt == attempts:
+        except (*CONFLICTS, AnalysisException) as error:
+            # A table another run is creating right now reads as not found: also transient.
+            transient = not isinstance(error, AnalysisException) or "DELTA_TABLE_NOT_FOUND" in str(error)
+            if attempt == attempts or not transient:
                 raise
             pause = random.uniform(0, min(8.0, 0.5 * 2**attempt))
             log.warning(
