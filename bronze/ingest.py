@@ -14,7 +14,7 @@ from pyspark.sql.types import LongType, StringType, StructField, StructType, Tim
 
 from bronze import ledger
 from bronze.files import INGEST, SKIP, FilePlan, RawFile, confined, group_by_layout, plan_files, relative_to
-from shared import delta, storage
+from shared import compaction, delta, storage
 from shared.contract import (
     BRONZE,
     DATASETS,
@@ -259,4 +259,6 @@ def ingest_dataset(
         ledger.record(spark, warehouse, dataset, plans, run_id, at, rows)
         return BronzeResult(dataset, plans, sum(rows.values()), rows)
 
-    return delta.retry_on_conflict(step, f"bronze {dataset}")
+    result = delta.retry_on_conflict(step, f"bronze {dataset}")
+    compaction.compact(spark, [table_path(warehouse, BRONZE, dataset), ledger_path(warehouse)])
+    return result

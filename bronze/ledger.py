@@ -90,7 +90,7 @@ def recover(spark: SparkSession, warehouse: str, dataset: str, at: dt.datetime) 
     does not know; a rerun would append them again. Record those files as ingested, taken from the
     rows of that last commit (tagged with its run id). Returns the number of files recovered."""
     path = table_path(warehouse, BRONZE, dataset)
-    last = DeltaTable.forPath(spark, path).history(1).select("version", "userMetadata").head()
+    last = delta.last_data_commit(spark, path)
     if last is None or not last.userMetadata:
         return 0
     run_id = last.userMetadata

@@ -10,7 +10,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from gold.aggregates import daily_sales, department_daily_sales
-from shared import changes, delta
+from shared import changes, compaction, delta
 from shared.contract import (
     DAILY_SALES,
     GOLD,
@@ -109,8 +109,7 @@ def _build_table(
     delta.ensure_table(spark, path, rows.schema)  # first run (or two at once): the empty table
     if dates:
         replace_dates(path, rows, dates)
-    for dataset, version in versions.items():
-        changes.save_mark(spark, marks, mark_name(name, dataset), version, run_id, at)
+    changes.save_marks(spark, marks, {mark_name(name, d): v for d, v in versions.items()}, run_id, at)
     return dates
 
 
@@ -134,4 +133,5 @@ def run_gold(
                 f"gold {name}",
             )
         )
+    compaction.compact(spark, [table_path(warehouse, GOLD, t) for t in (*tables, WATERMARKS)])
     return sorted(recomputed)

@@ -15,8 +15,6 @@ from pyspark.sql.types import LongType, StringType, StructField, StructType, Tim
 from shared import delta
 
 CDF_PROPERTIES = {"delta.enableChangeDataFeed": "true"}
-# Commits that rewrite or delete files without changing data (lakehouse maintain).
-MAINTENANCE = ("OPTIMIZE", "VACUUM START", "VACUUM END")
 CHANGE_COLUMNS = ("_change_type", "_commit_version", "_commit_timestamp")
 WATERMARK_SCHEMA = StructType(
     [
@@ -38,25 +36,30 @@ def changes_since_mark(
     """The source's change rows (with `_change_type`) committed after the watermark `name` and up
     to version `until` (default: the latest), and that last version. None when no commit is newer:
     decided from the logs alone."""
-    latest = delta.latest_version(spark, source)
-    if until is not None:
-        latest = min(latest, until)
+    newest = delta.latest_version(spark, source)
+    latest = newest if until is None else min(newest, until)
     row = delta.read(spark, marks).where(F.col("source") == name).select("version").head()
     start = 0 if row is None else row[0] + 1
-    if start > latest or only_maintenance(spark, source, start, latest):
+    if start > latest or only_maintenance(spark, source, start, latest, newest):
         return None, latest
     return delta.changes(spark, source, start, latest), latest
 
 
-def only_maintenance(spark: SparkSession, source: str, first: int, last: int) -> bool:
+def only_maintenance(spark: SparkSession, source: str, first: int, last: int, newest: int) -> bool:
     """True when every commit from `first` to `last` is maintenance: there is nothing to read, and
-    the consumer should not write (its watermark stays; the next data commit moves past them)."""
-    commits = DeltaTable.forPath(spark, source).history().where(F.col("version").between(first, last))
-    return commits.where(~F.col("operation").isin(*MAINTENANCE)).isEmpty()
+    the consumer should not write (its watermark stays; the next data commit moves past them).
+    Reads only the commits from `first` to the table's `newest`, never its whole history."""
+    commits = delta.data_commits(spark, source, newest - first + 1)
+    return commits.where(F.col("version").between(first, last)).isEmpty()
 
 
-def save_mark(spark: SparkSession, marks: str, name: str, version: int, run_id: str, at: dt.datetime) -> None:
-    update = spark.createDataFrame([(name, version, run_id, at)], WATERMARK_SCHEMA)
+def save_marks(
+    spark: SparkSession, marks: str, versions: dict[str, int], run_id: str, at: dt.datetime
+) -> None:
+    """Move the watermarks `versions` (name -> version) forward in one commit."""
+    if not versions:
+        return
+    update = spark.createDataFrame([(n, v, run_id, at) for n, v in versions.items()], WATERMARK_SCHEMA)
     (
         DeltaTable.forPath(spark, marks)
         .alias("t")
@@ -65,3 +68,7 @@ def save_mark(spark: SparkSession, marks: str, name: str, version: int, run_id: 
         .whenNotMatchedInsertAll()  # concurrent run never moves a watermark back
         .execute()
     )
+
+
+def save_mark(spark: SparkSession, marks: str, name: str, version: int, run_id: str, at: dt.datetime) -> None:
+    save_marks(spark, marks, {name: version}, run_id, at)

@@ -14,6 +14,7 @@ from delta import exceptions as conflicts
 from delta.tables import DeltaTable
 from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
 from shared.warehouse import sql_name
@@ -32,6 +33,9 @@ CONFLICTS = (
     conflicts.DeltaConcurrentModificationException,
 )
 CONFLICT_ATTEMPTS = 6
+# Commits that rewrite or delete files without changing data: `lakehouse maintain` and the auto
+# compaction after a write (shared.spark) commit OPTIMIZE; VACUUM logs its start and end.
+MAINTENANCE = ("OPTIMIZE", "VACUUM START", "VACUUM END")
 
 
 def retry_on_conflict(step: Callable[[], T], what: str, attempts: int = CONFLICT_ATTEMPTS) -> T:
@@ -121,14 +125,26 @@ def commit_metadata(spark: SparkSession, text: str):
         spark.conf.unset(key)
 
 
+def data_commits(spark: SparkSession, path: str, depth: int = 50) -> DataFrame:
+    """The table's history rows among its last `depth` commits that changed data (a compaction
+    committed after a write carries the write's userMetadata too, but no rows)."""
+    history = DeltaTable.forPath(spark, path).history(depth)
+    return history.where(~F.col("operation").isin(*MAINTENANCE))
+
+
+def last_data_commit(spark: SparkSession, path: str, depth: int = 50):
+    """The history row of the table's newest data commit among its last `depth`, or None."""
+    return data_commits(spark, path, depth).orderBy(F.col("version").desc()).head()
+
+
 def version_of(spark: SparkSession, path: str, text: str, depth: int = 50) -> int | None:
-    """The newest of the table's last `depth` commits tagged with `text`, or None."""
-    log = DeltaTable.forPath(spark, path).history(depth)
+    """The newest of the table's last `depth` data commits tagged with `text`, or None."""
+    log = data_commits(spark, path, depth)
     return log.where(log.userMetadata == text).agg({"version": "max"}).head()[0]
 
 
 def last_operation_metrics(spark: SparkSession, path: str) -> dict[str, str]:
-    """Operation metrics of the table's latest commit (rows inserted, updated, written...)."""
+    """Operation metrics of the table's latest commit (rows inserted, files deleted...)."""
     row = DeltaTable.forPath(spark, path).history(1).select("operationMetrics").head()
     return dict(row[0] or {})
 

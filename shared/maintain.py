@@ -9,21 +9,18 @@ and invisible to the Change Data Feed that silver and gold read)."""
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
-from collections import Counter
-from urllib.parse import unquote
 
 from delta.tables import DeltaTable
 from pyspark.sql import SparkSession
 
-from shared import delta
+from shared import compaction, delta
+from shared.compaction import session_conf
 from shared.contract import BRONZE, DATASETS, GOLD, ORDER_ITEMS, ORDERS, QUARANTINE, SILVER, SOURCE_HASH
 from shared.warehouse import all_tables, table_path
 
 MIN_RETENTION_HOURS = 168  # 7 days of time travel: bronze audits read older versions
-NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 LISTING = "spark.sql.sources.parallelPartitionDiscovery.parallelism"
 VACUUM_LOGGING = "spark.databricks.delta.vacuum.logging.enabled"  # VACUUM START/END in the history
 
@@ -62,33 +59,7 @@ def crowded(spark: SparkSession, path: str) -> str | None:
     """A predicate on the partitions holding more than one file ("" for an unpartitioned table that
     does), None when none does: Delta OSS would Z-order single-file partitions again on every
     OPTIMIZE, so a second maintenance would rewrite them all. Reads the log's file list only."""
-    columns = DeltaTable.forPath(spark, path).detail().select("partitionColumns").head()[0]
-    files = spark.read.format("delta").load(path).inputFiles()
-    counts = Counter(tuple(f.split("/")[-1 - len(columns) : -1]) for f in files)  # ("date=2025-04-01",)
-    busy = [folders for folders, n in counts.items() if n > 1]
-    if not busy or not columns:
-        return "" if busy else None
-    return " OR ".join(f"({' AND '.join(map(_equals, folders))})" for folders in busy)
-
-
-def _equals(folder: str) -> str:
-    """`date=2025-04-01` -> date = '2025-04-01' (folder names are URL-escaped by Delta)."""
-    name, _, value = folder.partition("=")
-    value = unquote(value).replace("\\", "\\\\").replace("'", "\\'")
-    return f"{name} IS NULL" if value == NULL_PARTITION else f"{name} = '{value}'"
-
-
-@contextlib.contextmanager
-def session_conf(spark: SparkSession, settings: dict[str, str]):
-    """Spark settings for the duration of a block, restored afterwards."""
-    saved = {key: spark.conf.get(key, None) for key in settings}
-    for key, value in settings.items():
-        spark.conf.set(key, value)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            spark.conf.unset(key) if value is None else spark.conf.set(key, value)
+    return compaction.crowded(spark, path, at_least=2)
 
 
 def vacuum(spark: SparkSession, path: str, retention_hours: int) -> int:

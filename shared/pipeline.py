@@ -8,9 +8,11 @@ already holds, silver resumes from its watermark)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import posixpath
+import time
 from collections import Counter
 from collections.abc import Callable
 
@@ -75,6 +77,18 @@ def dataset_summary(bronze: BronzeResult, silver_stats) -> dict:
     }
 
 
+@contextlib.contextmanager
+def phase(summary: dict, name: str):
+    """Log the start of a phase and add its wall-clock seconds to summary["seconds"][name]."""
+    log.info("run %s: %s", summary["run_id"], name)
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds = summary["seconds"]
+        seconds[name] = round(seconds.get(name, 0.0) + time.perf_counter() - start, 3)
+
+
 def run_pipeline(
     spark: SparkSession,
     raw_root: str,
@@ -95,19 +109,21 @@ def run_pipeline(
         "datasets": {},
         "files_rejected": [],
         "archived": 0,
+        "seconds": {},
     }
     try:
         bronze = {}
         for dataset in DATASETS:
-            log.info("run %s: bronze %s", run_id, dataset)
-            bronze[dataset] = ingest_dataset(spark, raw_root, warehouse, dataset, run_id, run_ts)
-        log.info("run %s: silver", run_id)
-        silver = run_silver(spark, warehouse, run_id, run_ts, grace_days)
-        log.info("run %s: gold", run_id)
-        run_gold(spark, warehouse, run_id, run_ts)
+            with phase(summary, f"bronze {dataset}"):
+                bronze[dataset] = ingest_dataset(spark, raw_root, warehouse, dataset, run_id, run_ts)
+        with phase(summary, "silver"):
+            silver = run_silver(spark, warehouse, run_id, run_ts, grace_days)
+        with phase(summary, "gold"):
+            run_gold(spark, warehouse, run_id, run_ts)
         if register is not None:
-            log.info("run %s: catalog", run_id)
-            summary["catalog"] = dict(Counter(entry["action"] for entry in register(spark, warehouse)))
+            with phase(summary, "catalog"):
+                entries = register(spark, warehouse)
+            summary["catalog"] = dict(Counter(entry["action"] for entry in entries))
         summary["datasets"] = {d: dataset_summary(bronze[d], silver[d]) for d in DATASETS}
         plans = [(d, p) for d in DATASETS for p in bronze[d].plans]
         plans += [(None, p) for p in plan_strays(describe_strays(spark, raw_root))]
@@ -116,11 +132,11 @@ def run_pipeline(
         summary["files_rejected"] = [
             {"dataset": d, "file": p.raw.file, "reason": p.reason} for d, p in plans if p.action == REJECT
         ]
-        log.info("run %s: archive", run_id)
-        move_files(spark, quarantine or default_sibling(raw_root, "quarantine"), rejects, run_id, True)
-        summary["archived"] = move_files(
-            spark, archive or default_sibling(raw_root, "archived"), done, run_id, False
-        )
+        with phase(summary, "archive"):
+            move_files(spark, quarantine or default_sibling(raw_root, "quarantine"), rejects, run_id, True)
+            summary["archived"] = move_files(
+                spark, archive or default_sibling(raw_root, "archived"), done, run_id, False
+            )
         summary["status"] = "SUCCEEDED"
         log.info("run %s: succeeded", run_id)
     except Exception as error:  # the run reports its failure; the caller sets the exit status

@@ -29,7 +29,10 @@ def bronze_runs(spark: SparkSession, warehouse: str) -> list[tuple[str, dict[str
         path = table_path(warehouse, BRONZE, dataset)
         if not delta.exists(spark, path):
             continue
-        history = DeltaTable.forPath(spark, path).history().where(F.col("userMetadata").isNotNull())
+        history = DeltaTable.forPath(spark, path).history()
+        history = history.where(
+            F.col("userMetadata").isNotNull() & ~F.col("operation").isin(*delta.MAINTENANCE)
+        )
         commits += [(r.timestamp, r.userMetadata, dataset, r.version) for r in history.collect()]
     runs: list[tuple[str, dict[str, int]]] = []
     ends = dict.fromkeys(DATASETS, 0)

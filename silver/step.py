@@ -12,7 +12,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from bronze.ingest import bronze_schema
-from shared import delta
+from shared import compaction, delta
 from shared.contract import (
     ACCEPTED,
     DATASETS,
@@ -40,6 +40,7 @@ from shared.contract import (
     SOURCE_FILE,
     SOURCE_HASH,
     UPDATED_AT,
+    WATERMARKS,
 )
 from shared.warehouse import table_path
 from silver.classify import check_references, classify, dedupe, resolve_pending, yield_to_readmitted
@@ -180,11 +181,10 @@ def process_dataset(spark, warehouse, dataset, run_id, run_ts, grace_days, until
         )
     classified = classified.persist()
     admitted = classified.where(F.col(DISPOSITION) == ACCEPTED)
-    if resolved is not None:
-        admitted = admitted.unionByName(
-            resolved.where(F.col(DISPOSITION) == READMITTED).drop("first_seen_at"), allowMissingColumns=False
-        )
-    source = to_silver(dedupe(admitted, dataset), dataset, run_id, run_ts).persist()
+    if resolved is not None:  # classify kept one accepted row per key; readmitted rows may rival it
+        readmitted = resolved.where(F.col(DISPOSITION) == READMITTED).drop("first_seen_at")
+        admitted = dedupe(admitted.unionByName(readmitted, allowMissingColumns=False), dataset)
+    source = to_silver(admitted, dataset, run_id, run_ts).persist()
     # Count before writing: Delta re-caches a cached DataFrame when a table it reads is written,
     # and `resolved` reads the quarantine table that this step updates.
     stats = summarize(classified, dataset, resolved)
@@ -192,7 +192,8 @@ def process_dataset(spark, warehouse, dataset, run_id, run_ts, grace_days, until
     quarantine = to_quarantine(classified.where(F.col(DISPOSITION) != ACCEPTED), dataset, run_id, run_ts)
     if resolved is not None:
         quarantine = quarantine.unionByName(resolved_quarantine(resolved, run_id, run_ts))
-    merge_quarantine(spark, warehouse, quarantine)
+    if stats.rows_read > stats.accepted or stats.readmitted or stats.expired:  # else nothing to write
+        merge_quarantine(spark, warehouse, quarantine)
     if fresh:
         save_watermark(spark, warehouse, dataset, version, run_id, run_ts)
     for cached in (classified, resolved, source):
@@ -214,10 +215,12 @@ def run_silver(
     until = until or {}
     # Each dataset's step is idempotent (MERGEs keyed by origin, watermark last and forward only),
     # so a commit that conflicts with a concurrent run's is retried as a whole.
-    return {
+    stats = {
         d: delta.retry_on_conflict(
             lambda d=d: process_dataset(spark, warehouse, d, run_id, run_ts, grace_days, until.get(d)),
             f"silver {d}",
         )
         for d in DATASETS
     }
+    compaction.compact(spark, [table_path(warehouse, SILVER, t) for t in (*DATASETS, QUARANTINE, WATERMARKS)])
+    return stats

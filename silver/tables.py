@@ -62,19 +62,39 @@ def save_watermark(spark: SparkSession, warehouse: str, dataset: str, version: i
     changes.save_mark(spark, marks_path(warehouse), f"{BRONZE}.{dataset}", version, run_id, at)
 
 
-def merge_silver(spark: SparkSession, warehouse: str, dataset: str, source: DataFrame) -> dict[str, str]:
+def touched_partitions(target: DataFrame, source: DataFrame, key: str, column: str) -> list:
+    """The partition values a MERGE of `source` into `target` can touch: those of the incoming rows
+    and those where a stored row with an incoming key lives (an order re-sent with another date
+    updates the row in its old partition). The stored keys are looked up between the incoming
+    keys' min and max: ids grow with time, so the files' key statistics skip all but the newest
+    files. Returns the values, sorted (one per partition, a small list)."""
+    low, high = source.agg(F.min(key), F.max(key)).head()
+    if low is None:
+        return []
+    stored = target.where(F.col(key).between(low, high)).join(source.select(key), key, "left_semi")
+    values = source.select(column).union(stored.select(column)).distinct()
+    return sorted(row[0] for row in values.collect())
+
+
+def merge_silver(spark: SparkSession, warehouse: str, dataset: str, source: DataFrame) -> None:
     """Upsert one row per key. Orders and items: a stored row is replaced only by an incoming row
     at least as recent (order_timestamp), so a late, stale re-send never overwrites newer data.
-    Products carry no time, so the incoming row always wins. Returns Delta's operation metrics."""
+    Products carry no time, so the incoming row always wins. A partitioned table's MERGE names
+    the partitions it can touch, so only their files are read and rewritten."""
     path = table_path(warehouse, SILVER, dataset)
-    key = PRIMARY_KEY[dataset]
-    merge = DeltaTable.forPath(spark, path).alias("t").merge(source.alias("s"), f"t.{key} = s.{key}")
+    key, column = PRIMARY_KEY[dataset], PARTITION_BY[dataset]
+    on = F.col(f"t.{key}") == F.col(f"s.{key}")
+    if column:
+        values = touched_partitions(delta.read(spark, path), source, key, column)
+        if not values:
+            return  # nothing to merge
+        on = F.col(f"t.{column}").isin(values) & on
+    merge = DeltaTable.forPath(spark, path).alias("t").merge(source.alias("s"), on)
     if "order_timestamp" in FIELD_NAMES[dataset]:
         merge = merge.whenMatchedUpdateAll(condition="s.order_timestamp >= t.order_timestamp")
     else:
         merge = merge.whenMatchedUpdateAll()
     merge.whenNotMatchedInsertAll().execute()
-    return delta.last_operation_metrics(spark, path)
 
 
 def merge_quarantine(spark: SparkSession, warehouse: str, rows: DataFrame) -> None:

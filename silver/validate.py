@@ -27,15 +27,15 @@ TIMESTAMP_RE = (
     r"(?::([0-9]{2})(?:\.([0-9]+))?)?(Z|[+-][0-9]{2}:[0-9]{2})?\z"
 )
 # White space is Java's \s (space, tab, LF, VT, FF, CR), as bronze's blank-line rule: Spark's
-# trim() would remove spaces only.
-EDGE_SPACE_RE = r"^\s+|\s+\z"
+# trim() would remove spaces only; btrim with this set trims exactly these, without a regex.
+WHITE_SPACE = " \t\n\u000b\f\r"
 SECONDS_PER_DAY = 86400
 DECIMAL_TYPE = DecimalType(c.DECIMAL_PRECISION, c.DECIMAL_SCALE)
 
 
 def clean(value: Column) -> Column:
     """Trimmed value; null when missing or empty after trimming."""
-    trimmed = F.regexp_replace(value, EDGE_SPACE_RE, "")
+    trimmed = F.btrim(value, F.lit(WHITE_SPACE))
     return F.when(trimmed != "", trimmed)
 
 
@@ -60,9 +60,20 @@ def parse_decimal(value: Column) -> Column:
     return F.when(fits, value.cast(DECIMAL_TYPE))
 
 
+def regex_groups(value: Column, pattern: str, count: int) -> Callable[[int], Column]:
+    """Group i (1-based, "" when it did not take part) of `pattern`'s match on a value that
+    matches: one regex evaluation for all groups (comma-joined, then split), where a
+    regexp_extract per group would evaluate it once per group."""
+    joined = F.regexp_replace(value, pattern, ",".join(f"${i}" for i in range(1, count + 1)))
+    parts = F.split(joined, ",")
+    return lambda i: parts.getItem(i - 1)
+
+
 def parse_date(value: Column) -> Column:
+    groups = regex_groups(value, DATE_RE, 3)
+
     def part(i: int) -> Column:
-        return F.regexp_extract(value, DATE_RE, i).cast("int")
+        return groups(i).cast("int")
 
     # make_date is null for a calendar-invalid date (ANSI off), independent of any parser policy;
     # make_date accepts year 0, but Spark supports dates 0001-01-01..9999-12-31 only.
@@ -74,8 +85,7 @@ def parse_timestamp(value: Column) -> Column:
     """UTC instant, null when the form or the calendar is invalid. Fully explicit about time zones
     so the result does not depend on the session time zone."""
 
-    def group(i: int) -> Column:
-        return F.regexp_extract(value, TIMESTAMP_RE, i)
+    group = regex_groups(value, TIMESTAMP_RE, 8)
 
     second = F.when(group(6) == "", F.lit("00")).otherwise(group(6))
     # rpad both pads and cuts: fractions beyond microseconds are truncated, not rounded.
