@@ -6,7 +6,7 @@ JAR_CACHE ?= $(HOME)/.cache/lakehouse/ivy
 DEMO := var/demo
 export LAKEHOUSE_JAR_CACHE := $(JAR_CACHE)
 
-.PHONY: setup demo demo-run test test-unit test-integration test-slow lint format clean package deploy
+.PHONY: setup demo demo-run test test-unit test-integration test-slow bench lint format clean package deploy
 
 setup: $(VENV)/.installed $(JAR_CACHE)/.warm-delta-s3a
 
@@ -55,6 +55,12 @@ test-integration: setup
 # pytest exits 5 when no test is marked slow: that is not a failure.
 test-slow: setup
 	$(BIN)/python -m pytest -m slow || [ $$? -eq 5 ]
+
+# The performance benchmark (not part of `make test`, about 30 minutes on 2 cores): full loads at
+# 100k and 1M orders against the floor, one-day runs into 10 and 100 days of history, 30 daily runs.
+# Writes bench/results/latest.json and latest.png; exits 1 when a target is missed (shared/bench).
+bench: setup
+	$(BIN)/python -m shared.bench.run $(BENCH_ARGS)
 
 # statelint: the npm port (@wmfs/statelint) of AWS's Ruby statelint, pinned, installed once into
 # the git-ignored .tools/ (the stamp names the version, so a new pin reinstalls).
