@@ -56,7 +56,7 @@ test-integration: setup
 test-slow: setup
 	$(BIN)/python -m pytest -m slow || [ $$? -eq 5 ]
 
-# The performance benchmark (not part of `make test`, about 30 minutes on 2 cores): full loads at
+# The performance benchmark (not part of `make test`, about 25 minutes on 2 cores): full loads at
 # 100k and 1M orders against the floor, one-day runs into 10 and 100 days of history, 30 daily runs.
 # Writes bench/results/latest.json and latest.png; exits 1 when a target is missed (shared/bench).
 bench: setup
