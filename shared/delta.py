@@ -33,8 +33,8 @@ CONFLICTS = (
     conflicts.DeltaConcurrentModificationException,
 )
 CONFLICT_ATTEMPTS = 6
-# Commits that rewrite or delete files without changing data: `lakehouse maintain` and the auto
-# compaction after a write (shared.spark) commit OPTIMIZE; VACUUM logs its start and end.
+# Commits that rewrite or delete files without changing data: `lakehouse maintain` and the
+# compaction policy (shared.compaction) commit OPTIMIZE; VACUUM logs its start and end.
 MAINTENANCE = ("OPTIMIZE", "VACUUM START", "VACUUM END")
 
 
@@ -125,9 +125,9 @@ def commit_metadata(spark: SparkSession, text: str):
         spark.conf.unset(key)
 
 
-def data_commits(spark: SparkSession, path: str, depth: int = 50) -> DataFrame:
-    """The table's history rows among its last `depth` commits that changed data (a compaction
-    committed after a write carries the write's userMetadata too, but no rows)."""
+def data_commits(spark: SparkSession, path: str, depth: int | None = 50) -> DataFrame:
+    """The table's history rows among its last `depth` commits (all with None) that changed data:
+    a run's commit is looked up among these, never a compaction or VACUUM that followed it."""
     history = DeltaTable.forPath(spark, path).history(depth)
     return history.where(~F.col("operation").isin(*MAINTENANCE))
 

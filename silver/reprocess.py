@@ -29,10 +29,7 @@ def bronze_runs(spark: SparkSession, warehouse: str) -> list[tuple[str, dict[str
         path = table_path(warehouse, BRONZE, dataset)
         if not delta.exists(spark, path):
             continue
-        history = DeltaTable.forPath(spark, path).history()
-        history = history.where(
-            F.col("userMetadata").isNotNull() & ~F.col("operation").isin(*delta.MAINTENANCE)
-        )
+        history = delta.data_commits(spark, path, depth=None).where(F.col("userMetadata").isNotNull())
         commits += [(r.timestamp, r.userMetadata, dataset, r.version) for r in history.collect()]
     runs: list[tuple[str, dict[str, int]]] = []
     ends = dict.fromkeys(DATASETS, 0)

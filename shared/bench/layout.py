@@ -43,17 +43,24 @@ def commits(spark: SparkSession, path: str, first: int, last: int) -> list[dict]
     ]
 
 
-def merge_rewrites(spark: SparkSession, warehouse: str, before: dict[str, int | None]) -> dict[str, list]:
-    """The commits each table received since the versions in `before` (table -> version)."""
-    found = {}
+def table_versions(spark: SparkSession, warehouse: str) -> dict[str, int]:
+    """The latest version of each of the warehouse's tables that exists (`layer.table` -> version)."""
+    versions = {}
     for layer, name in all_tables():
         path = table_path(warehouse, layer, name)
-        if not delta.exists(spark, path):
-            continue
-        latest, start = delta.latest_version(spark, path), before.get(f"{layer}.{name}")
-        first = 0 if start is None else start + 1
+        if delta.exists(spark, path):
+            versions[f"{layer}.{name}"] = delta.latest_version(spark, path)
+    return versions
+
+
+def merge_rewrites(spark: SparkSession, warehouse: str, before: dict[str, int]) -> dict[str, list]:
+    """The commits each table received since the versions in `before` (from table_versions)."""
+    found = {}
+    for table, latest in table_versions(spark, warehouse).items():
+        first = before.get(table, -1) + 1
         if first <= latest:
-            found[f"{layer}.{name}"] = commits(spark, path, first, latest)
+            layer, name = table.split(".", 1)
+            found[table] = commits(spark, table_path(warehouse, layer, name), first, latest)
     return found
 
 

@@ -18,11 +18,10 @@ from pathlib import Path
 from pyspark.sql import SparkSession
 
 from bronze.ingest import CSV_OPTIONS
-from shared import contract, delta
-from shared.bench.layout import files_per_partition, merge_rewrites
+from shared import contract
+from shared.bench.layout import files_per_partition, merge_rewrites, table_versions
 from shared.pipeline import run_pipeline
 from shared.spark import get_spark
-from shared.warehouse import all_tables, table_path
 from silver.schema import SPARK_TYPES
 
 
@@ -47,21 +46,12 @@ def pipeline(spark: SparkSession, raw: str, warehouse: str) -> dict:
     return {"seconds_by_phase": summary["seconds"], "datasets": summary["datasets"]}
 
 
-def _version(spark: SparkSession, warehouse: str, layer: str, name: str) -> int | None:
-    path = table_path(warehouse, layer, name)
-    return delta.latest_version(spark, path) if delta.exists(spark, path) else None
-
-
 def increment(spark: SparkSession, raw: str, warehouse: str) -> dict:
     """One pipeline run, then what each MERGE of that run rewrote (from the tables' logs)."""
-    before = _versions(spark, warehouse)
+    before = table_versions(spark, warehouse)
     result = pipeline(spark, raw, warehouse)
     result["merges"] = merge_rewrites(spark, warehouse, before)
     return result
-
-
-def _versions(spark: SparkSession, warehouse: str) -> dict[str, int | None]:
-    return {f"{layer}.{name}": _version(spark, warehouse, layer, name) for layer, name in all_tables()}
 
 
 def increments(spark: SparkSession, drops: list[str], warehouse: str) -> dict:
