@@ -23,25 +23,32 @@ def draw(report: dict, out: Path) -> None:
     labels = []
     for i, load in enumerate(report["loads"]):
         labels.append(f"{load['orders']:,} orders")
-        loads.bar(i - 0.2, load["floor"]["seconds"], 0.38, color="#4c72b0", label="floor" if i == 0 else None)
+        loads.bar(i - 0.3, load["floor"]["seconds"], 0.28, color="#4c72b0", label="floor" if i == 0 else None)
+        if "bare" in load:
+            loads.bar(
+                i, load["bare"]["seconds"], 0.28, color="#a1c9f4", label="bare medallion" if i == 0 else None
+            )
+            loads.annotate(
+                f"{load['bare_ratio']:.1f}x", (i, load["bare"]["seconds"]), ha="center", va="bottom"
+            )
         bottom = 0.0
         by_layer: dict[str, float] = {}
         for phase, seconds in load["pipeline"]["seconds_by_phase"].items():
             by_layer[_layer(phase)] = by_layer.get(_layer(phase), 0.0) + seconds
         for layer, seconds in by_layer.items():
             loads.bar(
-                i + 0.2,
+                i + 0.3,
                 seconds,
-                0.38,
+                0.28,
                 bottom=bottom,
                 color=PHASE_COLORS[layer],
                 label=layer if i == 0 else None,
             )
             bottom += seconds
-        loads.annotate(f"{load['ratio']:.2f}x", (i + 0.2, bottom), ha="center", va="bottom")
+        loads.annotate(f"{load['ratio']:.1f}x", (i + 0.3, bottom), ha="center", va="bottom")
     loads.set_xticks(range(len(labels)), labels)
     loads.set_ylabel("seconds")
-    loads.set_title("Full load: floor vs pipeline (by layer)")
+    loads.set_title("Full load: floor, bare medallion, pipeline (by layer)")
     loads.legend(fontsize=8)
     # 2. One-day runs into a short and a long history.
     inc = report["incremental"]

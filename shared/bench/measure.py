@@ -1,9 +1,9 @@
 """One benchmark measurement in this process (one Spark session), printed as one JSON object.
 
-`python -m shared.bench.measure floor|pipeline|increments ...` is started by shared.bench.run, one
-process per measurement, so each starts cold, with the same session settings (shared.spark), and
-its peak memory is its own. Only timings, counts from Delta's log and file listings reach the
-driver: no table data is collected."""
+`python -m shared.bench.measure floor|bare|pipeline|increment|increments ...` is started by
+shared.bench.run, one process per measurement, so each starts cold, with the same session
+settings (shared.spark), and its peak memory is its own. Only timings, counts from Delta's log
+and file listings reach the driver: no table data is collected."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from pyspark.sql import SparkSession
 
 from bronze.ingest import CSV_OPTIONS
 from shared import contract
+from shared.bench.bare import bare_medallion
 from shared.bench.layout import files_per_partition, merge_rewrites, table_versions
 from shared.pipeline import run_pipeline
 from shared.spark import get_spark
@@ -75,7 +76,7 @@ def peak_memory_mib(spark: SparkSession) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m shared.bench.measure")
-    parser.add_argument("kind", choices=("floor", "pipeline", "increment", "increments"))
+    parser.add_argument("kind", choices=("floor", "bare", "pipeline", "increment", "increments"))
     parser.add_argument("--raw", action="append", required=True, help="a raw drop (repeatable)")
     parser.add_argument("--out", required=True, help="the Parquet folder or the warehouse")
     args = parser.parse_args(argv)
@@ -84,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     if args.kind == "floor":
         result = floor(spark, args.raw[0], args.out)
+    elif args.kind == "bare":
+        result = bare_medallion(spark, args.raw[0], args.out)
     elif args.kind == "pipeline":
         result = pipeline(spark, args.raw[0], args.out)
     elif args.kind == "increment":

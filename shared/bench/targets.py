@@ -33,6 +33,7 @@ def check(report: dict) -> list[dict]:
             "value": largest["ratio"],
             "limit": MAX_LOAD_RATIO,
             "met": largest["ratio"] <= MAX_LOAD_RATIO,
+            "bare_medallion_ratio": largest.get("bare_ratio"),
         },
         {
             "target": "one-day run, {1} days of history / {0} days".format(*inc["history_days"]),
@@ -62,6 +63,7 @@ def check(report: dict) -> list[dict]:
 
 def render(report: dict) -> str:
     lines = ["", "scale            rows   floor s  pipeline s  ratio  rows/s  peak MiB (jvm+py)"]
+    bare = []
     for load in report["loads"]:
         memory = load["pipeline"]["peak_memory_mib"]
         lines.append(
@@ -71,6 +73,13 @@ def render(report: dict) -> str:
         )
         phases = ", ".join(f"{k} {v:.1f}" for k, v in load["pipeline"]["seconds_by_phase"].items())
         lines.append(f"          seconds by phase: {phases}")
+        if "bare" in load:
+            bare_phases = ", ".join(f"{k} {v:.1f}" for k, v in load["bare"]["seconds_by_phase"].items())
+            bare.append(
+                f"bare medallion at {load['orders']:,} orders: {load['bare']['seconds']:.1f} s, "
+                f"{load['bare_ratio']:.2f}x the floor ({bare_phases})"
+            )
+    lines += ["", *bare] if bare else []
     inc = report["incremental"]
     lines.append("")
     for h, seconds in inc["mean_seconds"].items():

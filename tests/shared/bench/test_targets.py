@@ -59,3 +59,18 @@ def test_render_marks_a_missed_target():
         )
     text["incremental"]["mean_seconds"] = {10: 1.0, 100: 1.5}
     assert "[MISSED] one-day run, 100 days of history / 10 days: 1.5" in render(text)
+
+
+def test_render_sets_the_bare_medallion_beside_the_floor():
+    text = report()
+    text["targets"] = check(text)
+    for load in text["loads"]:
+        load.update(
+            floor={"seconds": 1.0},
+            bare={"seconds": 4.0, "seconds_by_phase": {"bronze": 2.0, "silver": 1.5, "gold": 0.5}},
+            bare_ratio=4.0,
+            pipeline={"seconds": 2.0, "peak_memory_mib": {"jvm": 1.0, "python": 1.0}, "seconds_by_phase": {}},
+            pipeline_rows_per_second=3,
+        )
+    text["incremental"]["mean_seconds"] = {10: 1.0, 100: 1.1}
+    assert "bare medallion at 1,000,000 orders: 4.0 s, 4.00x the floor (bronze 2.0" in render(text)
