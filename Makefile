@@ -6,7 +6,7 @@ JAR_CACHE ?= $(HOME)/.cache/lakehouse/ivy
 DEMO := var/demo
 export LAKEHOUSE_JAR_CACHE := $(JAR_CACHE)
 
-.PHONY: setup demo demo-run test test-unit test-integration test-slow bench lint format clean package deploy
+.PHONY: setup setup-browser demo demo-run test test-unit test-integration test-slow bench screenshot lint format clean package deploy
 
 setup: $(VENV)/.installed $(JAR_CACHE)/.warm-delta-s3a
 
@@ -22,6 +22,16 @@ $(VENV)/.installed: pyproject.toml
 $(JAR_CACHE)/.warm-delta-s3a: $(VENV)/.installed
 	$(BIN)/python -m shared.spark
 	@mkdir -p $(JAR_CACHE) && touch $@
+
+# Headless Chromium for the run report's browser test (tests/shared/report/test_browser.py) and
+# `make screenshot`: Debian's chromium package (root, or sudo). CI runs it before `make test`.
+# GitHub's Ubuntu runners already have Google Chrome, which the test and this target accept too.
+BROWSER = $(shell command -v chromium || command -v google-chrome)
+setup-browser:
+	@command -v chromium >/dev/null || command -v google-chrome >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends chromium; }
+	@$$(command -v chromium || command -v google-chrome) --version
 
 # The whole system on the local AWS runtime: deploy the real template, drop a generated sample,
 # follow the Step Functions execution, print the summary (see orchestration/demo.py).
@@ -61,6 +71,14 @@ test-slow: setup
 # Writes bench/results/latest.json and latest.png; exits 1 when a target is missed (shared/bench).
 bench: setup
 	$(BIN)/python -m shared.bench.run $(BENCH_ARGS)
+
+# The README's picture of a run report: the report of `make demo-run`'s first run (the drop with
+# defects), as headless Chromium paints it (REPORT=path picks another page).
+REPORT ?= $(shell ls -1 $(DEMO)/warehouse/_reports/*.html 2>/dev/null | head -n 1)
+screenshot: setup-browser
+	@test -n "$(REPORT)" || { echo "no report: run make demo-run first (or set REPORT=...)"; exit 2; }
+	$(BROWSER) --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1000,2400 \
+		--screenshot=.github/assets/run-report.png "file://$(abspath $(REPORT))"
 
 # statelint: the npm port (@wmfs/statelint) of AWS's Ruby statelint, pinned, installed once into
 # the git-ignored .tools/ (the stamp names the version, so a new pin reinstalls).

@@ -4,7 +4,10 @@ on its own (layer-by-layer reprocessing) and catches up after a run that stopped
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Callable
+from contextlib import AbstractContextManager as ContextManager
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -120,18 +123,21 @@ def run_gold(
     at: dt.datetime,
     extra_dates: list[dt.date] = (),
     tables: tuple[str, ...] = GOLD_TABLES,
+    phase: Callable[[str], ContextManager] = lambda name: contextlib.nullcontext(),
 ) -> list[dt.date]:
     """Recompute each of `tables` for its changed dates (plus `extra_dates`, for reprocessing);
-    returns every date recomputed."""
+    returns every date recomputed. `phase(name)` wraps each table's step and the compaction."""
     marks = table_path(warehouse, GOLD, WATERMARKS)
     delta.retry_on_conflict(lambda: changes.ensure_watermarks(spark, marks), "gold watermarks")
     recomputed: set[dt.date] = set()
     for name in tables:  # a table's step is idempotent: retried whole on a concurrent commit
-        recomputed.update(
-            delta.retry_on_conflict(
-                lambda name=name: _build_table(spark, warehouse, name, extra_dates, run_id, at),
-                f"gold {name}",
+        with phase(f"gold {name}"):
+            recomputed.update(
+                delta.retry_on_conflict(
+                    lambda name=name: _build_table(spark, warehouse, name, extra_dates, run_id, at),
+                    f"gold {name}",
+                )
             )
-        )
-    compaction.compact(spark, [table_path(warehouse, GOLD, t) for t in (*tables, WATERMARKS)])
+    with phase("gold compaction"):
+        compaction.compact(spark, [table_path(warehouse, GOLD, t) for t in (*tables, WATERMARKS)])
     return sorted(recomputed)

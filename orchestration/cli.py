@@ -141,6 +141,8 @@ def print_summary(summary: dict) -> None:
         print(f"  validation {check['name']}: {'passed' if check['passed'] else 'FAILED'}")
     for alert in summary["alerts"]:
         print(f"  alert: {alert}")
+    for path in summary.get("reports", []):
+        print(f"run report (open in a browser): {path}")
     sample = summary.get("gold_sample") or {}
     if sample.get("rows"):
         print("gold.daily_sales through the Athena API:")

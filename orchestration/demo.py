@@ -8,7 +8,9 @@ sitting in the GLACIER storage class), so bronze fails, the alert goes out and n
 from __future__ import annotations
 
 import json
+import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
@@ -19,6 +21,7 @@ from orchestration.deploy import deploy
 from orchestration.local.server import LocalAws, free_port
 from orchestration.target import LOCAL_ENV, Target
 from shared.generate import generate
+from shared.spark import S3_ENDPOINT_ENV
 
 HAPPY, POISONED = "happy", "poisoned"
 LOCAL_PARAMETERS = {"MapConcurrency": "1"}  # the local runtime's Delta log store is single-writer
@@ -108,6 +111,7 @@ def summarise(target, finals: list[dict], alerts: list[str], started: float) -> 
         "left_in_raw": len(raw_zone_files(target, "raw/")),
         "validation": validation,
         "alerts": alerts,
+        "run_ids": run_ids,
         "datasets": operate.run_reports(target, run_ids),
         "job_runs": job_runs(target),
         "seconds": round(time.time() - started, 1),
@@ -144,4 +148,22 @@ def run_demo(
         summary["seed"] = seed
         summary["dropped"] = len(keys)
         summary["gold_sample"] = gold_sample(target) if summary["execution_status"] == "SUCCEEDED" else None
+        summary["reports"] = build_reports(target, summary["run_ids"], Path(workdir) / "reports", log)
     return summary
+
+
+def build_reports(target, run_ids: list[str], out: Path, log) -> list[str]:
+    """Each pass's run report, built from its jobs' reports in the warehouse bucket the way an
+    operator does (`lakehouse report RUN_ID --build`), copied into `out` to open in a browser."""
+    warehouse = f"s3://{target.outputs['DwhBucket']}/warehouse"
+    env = {**os.environ, S3_ENDPOINT_ENV: target.endpoint, "LAKEHOUSE_LOG_LEVEL": "WARNING"}
+    paths = []
+    for run_id in run_ids:
+        command = [sys.executable, "-m", "shared.cli", "report", run_id, "--build"]
+        command += ["--warehouse", warehouse, "--out", str(out)]
+        done = subprocess.run(command, env=env, capture_output=True, text=True)
+        if done.returncode:
+            print(f"the report of {run_id} failed: {done.stderr.strip()[-500:]}", file=log, flush=True)
+        else:
+            paths.append(done.stdout.strip().splitlines()[-1])
+    return paths

@@ -201,7 +201,7 @@ def run_reports(target, run_ids: list[str]) -> dict[str, dict]:
                     total["files"] += actions.count("ingest")
                     total["files_skipped"] += actions.count("skip")
                 else:
-                    add(total, report)
+                    add(total, {k: v for k, v in report.items() if k != "seconds"})
         datasets[dataset] = total
     return datasets
 

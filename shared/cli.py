@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
 import sys
 
-from shared.contract import DATASETS, DEFAULT_GRACE_DAYS
+from shared import logs
+from shared.contract import DATASETS, DEFAULT_GRACE_DAYS, RUN_COUNTS
+from shared.errors import UserError
 from shared.warehouse import parse_instant
-
-COUNTS = (
-    "files",
-    "files_skipped",
-    "rows_read",
-    "accepted",
-    "rejected",
-    "duplicates",
-    "pending",
-    "readmitted",
-)
 
 
 def render(summary: dict) -> str:
@@ -28,10 +20,10 @@ def render(summary: dict) -> str:
     lines = [f"run {summary['run_id']}: {summary['status']}"]
     if "error" in summary:
         lines.append(f"  error: {summary['error']}")
-    header = f"  {'dataset':<12}" + "".join(f"{c:>14}" for c in COUNTS)
+    header = f"  {'dataset':<12}" + "".join(f"{c:>14}" for c in RUN_COUNTS)
     lines.append(header)
     for dataset, stats in summary["datasets"].items():
-        lines.append(f"  {dataset:<12}" + "".join(f"{stats[c]:>14,}" for c in COUNTS))
+        lines.append(f"  {dataset:<12}" + "".join(f"{stats[c]:>14,}" for c in RUN_COUNTS))
         for label in ("rejected_by_reason", "warnings"):
             if stats[label]:
                 pairs = ", ".join(f"{k}={v:,}" for k, v in sorted(stats[label].items()))
@@ -44,26 +36,84 @@ def render(summary: dict) -> str:
             "  catalog: " + ", ".join(f"{n} {action}" for action, n in sorted(summary["catalog"].items()))
         )
     lines.append("  tables: " + ", ".join(f"{t}={n:,}" for t, n in summary.get("tables", {}).items()))
+    if "report" in summary:
+        lines.append(f"  report: {summary['report']}")
     return "\n".join(lines)
+
+
+def emit(args: argparse.Namespace, result, text) -> None:
+    """A command's result on stdout: one JSON object (--json), nothing (--quiet), or text."""
+    if args.json:
+        print(json.dumps(result))
+    elif not args.quiet:
+        print(text(result))
+
+
+@contextlib.contextmanager
+def live_progress(args: argparse.Namespace):
+    """A rich progress display on stderr for people; None (no display) with --quiet, --json or
+    JSON logs. While it shows, the `lakehouse` logger's per-phase lines would repeat it."""
+    if args.quiet or args.json or os.environ.get(logs.FORMAT_ENV) == logs.JSON:
+        yield None
+        return
+    from shared.console import PhaseProgress
+
+    logger = logging.getLogger(logs.LOGGER)
+    level = logger.level
+    logger.setLevel(max(level, logging.WARNING))
+    try:
+        with PhaseProgress() as progress:
+            yield progress
+    finally:
+        logger.setLevel(level)
+
+
+def require_folder(path: str, what: str) -> None:
+    """UserError when a local folder is missing (URIs such as s3:// are the storage's to check)."""
+    if "://" not in path and not os.path.isdir(path):
+        raise UserError(f"{what} {path} does not exist or is not a folder")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from shared.pipeline import run_pipeline
     from shared.spark import get_spark
 
+    require_folder(args.raw, "raw folder")
     spark = get_spark("lakehouse-run")
-    summary = run_pipeline(
-        spark,
-        args.raw,
-        args.warehouse,
-        archive=args.archive,
-        quarantine=args.quarantine,
-        run_ts=parse_instant(args.as_of) if args.as_of else None,
-        grace_days=args.grace_days,
-        register=catalog_registrar(args),
-    )
-    print(json.dumps(summary) if args.json else render(summary))
+    with live_progress(args) as progress:
+        summary = run_pipeline(
+            spark,
+            args.raw,
+            args.warehouse,
+            archive=args.archive,
+            quarantine=args.quarantine,
+            run_ts=parse_instant(args.as_of) if args.as_of else None,
+            grace_days=args.grace_days,
+            register=catalog_registrar(args),
+            progress=progress,
+        )
+    emit(args, summary, render)
     return 0 if summary["status"] == "SUCCEEDED" else 1
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from shared.report import build
+
+    spark = None
+    if args.build or "://" in args.warehouse:
+        from shared.spark import get_spark
+
+        spark = get_spark("lakehouse-report")
+    if args.build:
+        if not args.run_id:
+            raise UserError("--build needs the RUN_ID of an orchestrated run")
+        path = build.build_orchestrated(spark, args.warehouse, args.run_id)
+    else:
+        path = build.find_report(args.warehouse, args.run_id, spark)
+    if args.out:
+        path = build.copy_out(path, args.out, spark)
+    print(path)
+    return 0
 
 
 def catalog_registrar(args: argparse.Namespace):
@@ -100,8 +150,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     spark = get_spark("lakehouse-show")
     path = table_path(args.warehouse, layer, table)
     if not table or not delta.exists(spark, path):
-        print(f"no table {args.table!r} in {args.warehouse}", file=sys.stderr)
-        return 2
+        raise UserError(f"no table {args.table!r} in {args.warehouse}")
     reader = spark.read.format("delta")
     if args.version is not None:  # time travel: the table as it was at that commit
         reader = reader.option("versionAsOf", args.version)
@@ -147,20 +196,67 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
         extra = all_dates(spark, args.warehouse) if args.all else args.dates
     dates = run_gold(spark, args.warehouse, new_run_id(now), now, extra)
     report["gold_dates"] = [d.isoformat() for d in dates]
-    if args.json:
-        print(json.dumps(report))
-    else:
-        replayed = report.get("runs_replayed")
-        if replayed is not None:
-            print(f"silver rebuilt from bronze: {len(replayed)} runs replayed")
-        print(f"gold recomputed for {len(dates)} dates")
+    emit(args, report, render_reprocess)
     return 0
+
+
+def render_reprocess(report: dict) -> str:
+    replayed = report.get("runs_replayed")
+    lines = [] if replayed is None else [f"silver rebuilt from bronze: {len(replayed)} runs replayed"]
+    return "\n".join([*lines, f"gold recomputed for {len(report['gold_dates'])} dates"])
+
+
+EXIT_CODES = """exit codes:
+  0    done (a run: SUCCEEDED)
+  1    the work failed: a FAILED run, a failed deploy or release, an internal error
+  2    bad input the user can fix: a missing folder, no Java, a port in use, an unknown table
+  130  interrupted (Ctrl-C)
+
+Set LAKEHOUSE_LOG_FORMAT=json for JSON log lines, LAKEHOUSE_DEBUG=1 for stack traces."""
+
+# One example per command, shown by `lakehouse <command> --help` (tests/test_cli.py holds every
+# command to having one).
+EXAMPLES = {
+    "run": "lakehouse run --raw var/demo/raw --warehouse var/demo/warehouse",
+    "report": "lakehouse report --warehouse var/demo/warehouse     # the latest run's report",
+    "show": "lakehouse show gold.daily_sales --warehouse var/demo/warehouse --limit 5",
+    "reprocess": "lakehouse reprocess --layer gold --dates 2025-04-01..2025-04-07 --warehouse var/wh",
+    "query": "lakehouse query --warehouse var/demo/warehouse 'select * from gold.weekly_sales'",
+    "audit": "lakehouse audit bronze.orders --version 0 --warehouse var/demo/warehouse",
+    "maintain": "lakehouse maintain --warehouse var/demo/warehouse",
+    "generate": "lakehouse generate --out var/sample/raw --orders 3000 --days 7 --defects 0.02",
+    "local": "lakehouse local up --port 5055",
+    "deploy": "lakehouse deploy --local",
+    "release": "lakehouse release --env staging --bundle dist/glue",
+    "drop": "lakehouse drop var/sample/raw --local",
+    "start": "lakehouse start --local --name manual-1",
+    "status": "lakehouse status --local --json",
+    "demo": "lakehouse demo --seed 7",
+}
+
+
+def add_output_flags(parser: argparse.ArgumentParser, json_help: str = "print one JSON object") -> None:
+    """--json (for scripts: one object on stdout) or --quiet (nothing but errors)."""
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help=json_help)
+    output.add_argument("--quiet", "-q", action="store_true", help="print nothing; the exit code tells")
+
+
+def add_examples(commands) -> None:
+    for name, sub in commands.choices.items():
+        sub.formatter_class = argparse.RawDescriptionHelpFormatter
+        sub.epilog = f"example:\n  {EXAMPLES[name]}"
 
 
 def build_parser() -> argparse.ArgumentParser:
     from orchestration.target import environment
 
-    parser = argparse.ArgumentParser(prog="lakehouse", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="lakehouse",
+        description=__doc__,
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="run bronze -> silver -> gold over every pending raw file")
@@ -168,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--warehouse", required=True, help="root of the Delta tables")
     run.add_argument("--archive", help="where ingested files go (default: 'archived' beside --raw)")
     run.add_argument("--quarantine", help="where rejected files go (default: 'quarantine' beside --raw)")
-    run.add_argument("--json", action="store_true", help="print one JSON object")
+    add_output_flags(run)
     run.add_argument(
         "--grace-days", type=int, default=DEFAULT_GRACE_DAYS, help="days a pending item may wait"
     )
@@ -185,6 +281,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--glue-endpoint", help="a Glue-compatible endpoint URL (default: AWS)")
     run.set_defaults(func=cmd_run)
 
+    report = commands.add_parser(
+        "report", help="print the path of the latest (or a named) run report; --build makes one"
+    )
+    report.add_argument("run_id", nargs="?", metavar="RUN_ID", help="default: the latest run's")
+    report.add_argument("--warehouse", required=True, help="root of the Delta tables (a path or s3://)")
+    report.add_argument(
+        "--build",
+        action="store_true",
+        help="build RUN_ID's report from its Glue jobs' reports (orchestrated runs)",
+    )
+    report.add_argument("--out", help="also copy the report (HTML and JSON) into this local folder")
+    report.set_defaults(func=cmd_report)
+
     show = commands.add_parser("show", help="print the first rows of a table, e.g. gold.daily_sales")
     show.add_argument("table", help="<layer>.<table>")
     show.add_argument("--warehouse", required=True)
@@ -199,7 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
     scope.add_argument("--dates", type=date_range, help="FROM..TO, inclusive (gold only)")
     again.add_argument("--warehouse", required=True)
     again.add_argument("--grace-days", type=int, default=DEFAULT_GRACE_DAYS)
-    again.add_argument("--json", action="store_true")
+    add_output_flags(again)
     again.set_defaults(func=cmd_reprocess)
 
     from shared import audit, maintain, query
@@ -225,17 +334,32 @@ def build_parser() -> argparse.ArgumentParser:
     from orchestration.cli import add_commands
 
     add_commands(commands)
+    add_examples(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(
-        level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    # Our own progress (each layer and dataset as it starts) goes to stderr; DEBUG adds each move.
-    logging.getLogger("lakehouse").setLevel(os.environ.get("LAKEHOUSE_LOG_LEVEL", "INFO"))
+    # Log lines (each layer and dataset as it starts; DEBUG adds each move) go to stderr.
+    logs.configure(logs.TEXT)
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except UserError as error:
+        print(f"lakehouse {args.command}: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"lakehouse {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:
+        if os.environ.get("LAKEHOUSE_DEBUG"):
+            raise
+        first = (str(error).strip().splitlines() or [""])[0][:300]
+        print(
+            f"lakehouse {args.command}: internal error ({type(error).__name__}) {first}"
+            " (LAKEHOUSE_DEBUG=1 shows the stack trace)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

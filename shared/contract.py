@@ -103,6 +103,18 @@ PENDING = "pending"
 READMITTED = "readmitted"
 EXPIRED = "expired"
 
+# The per-dataset counts of a run summary (`lakehouse run --json`, the run report), in reading order.
+RUN_COUNTS: tuple[str, ...] = (
+    "files",
+    "files_skipped",
+    "rows_read",
+    "accepted",
+    "rejected",
+    "duplicates",
+    "pending",
+    "readmitted",
+)
+
 # Layers and table names.
 BRONZE, SILVER, GOLD = "bronze", "silver", "gold"
 QUARANTINE = "quarantine"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
 import posixpath
 import time
@@ -22,7 +23,7 @@ from bronze.files import INGEST, REJECT, SKIP, plan_strays
 from bronze.ingest import BronzeResult, describe_strays, ingest_dataset
 from gold.step import run_gold
 from shared import delta, storage
-from shared.contract import DATASETS, DEFAULT_GRACE_DAYS, EXTRA_COLUMNS
+from shared.contract import DATASETS, DEFAULT_GRACE_DAYS, EXTRA_COLUMNS, RUN_COUNTS
 from shared.warehouse import all_tables, new_run_id, table_path, utc_now
 from silver.step import run_silver
 
@@ -77,16 +78,43 @@ def dataset_summary(bronze: BronzeResult, silver_stats) -> dict:
     }
 
 
+# Told of each phase as it starts (seconds None) and as it ends (its seconds): the CLI's progress.
+Progress = Callable[[str, float | None], None]
+
+
 @contextlib.contextmanager
-def phase(summary: dict, name: str):
-    """Log the start of a phase and add its wall-clock seconds to summary["seconds"][name]."""
-    log.info("run %s: %s", summary["run_id"], name)
+def phase(summary: dict, name: str, progress: Progress | None = None):
+    """Log the start and end of a phase (layer and dataset or table) and add its wall-clock
+    seconds to summary["seconds"][name]."""
+    layer, _, part = name.partition(" ")
+    context = {"run_id": summary["run_id"], "layer": layer, "dataset": part or None}
+    log.info("run %s: %s", summary["run_id"], name, extra=context)
+    if progress:
+        progress(name, None)
     start = time.perf_counter()
     try:
         yield
     finally:
+        took = time.perf_counter() - start
         seconds = summary["seconds"]
-        seconds[name] = round(seconds.get(name, 0.0) + time.perf_counter() - start, 3)
+        seconds[name] = round(seconds.get(name, 0.0) + took, 3)
+        log.debug("run %s: %s took %.1f s", summary["run_id"], name, took, extra={**context, "seconds": took})
+        if progress:
+            progress(name, round(took, 3))
+
+
+def write_report(spark: SparkSession, warehouse: str, summary: dict) -> None:
+    """The run report (shared.report), whose JSON holds this summary as the run returns it (with
+    summary["report"], the page's path); its failure is logged, never the run's."""
+    from shared.report.build import report_uri
+    from shared.report.build import write_report as write
+
+    summary["report"] = report_uri(warehouse, summary["run_id"])
+    try:
+        write(spark, warehouse, summary)
+    except Exception:  # a report is for reading: a broken one must not fail a good run
+        summary.pop("report")
+        log.warning("run %s: the run report could not be written", summary["run_id"], exc_info=True)
 
 
 def run_pipeline(
@@ -98,9 +126,12 @@ def run_pipeline(
     run_ts: dt.datetime | None = None,
     grace_days: int = DEFAULT_GRACE_DAYS,
     register: Callable[[SparkSession, str], list[dict]] | None = None,
+    progress: Progress | None = None,
+    report: bool = True,
 ) -> dict:
     """Run every layer; `register(spark, warehouse)` then publishes the tables to a catalog
-    (shared.catalog), before any raw file moves, so a failure there leaves the run repeatable."""
+    (shared.catalog), before any raw file moves, so a failure there leaves the run repeatable.
+    Then the run report goes to `<warehouse>/_reports/<run_id>.html` (summary["report"])."""
     run_ts = run_ts or utc_now()
     run_id = new_run_id(run_ts)
     summary: dict = {
@@ -112,16 +143,15 @@ def run_pipeline(
         "seconds": {},
     }
     try:
+        step = functools.partial(phase, summary, progress=progress)
         bronze = {}
         for dataset in DATASETS:
-            with phase(summary, f"bronze {dataset}"):
+            with step(f"bronze {dataset}"):
                 bronze[dataset] = ingest_dataset(spark, raw_root, warehouse, dataset, run_id, run_ts)
-        with phase(summary, "silver"):
-            silver = run_silver(spark, warehouse, run_id, run_ts, grace_days)
-        with phase(summary, "gold"):
-            run_gold(spark, warehouse, run_id, run_ts)
+        silver = run_silver(spark, warehouse, run_id, run_ts, grace_days, phase=step)
+        run_gold(spark, warehouse, run_id, run_ts, phase=step)
         if register is not None:
-            with phase(summary, "catalog"):
+            with step("catalog"):
                 entries = register(spark, warehouse)
             summary["catalog"] = dict(Counter(entry["action"] for entry in entries))
         summary["datasets"] = {d: dataset_summary(bronze[d], silver[d]) for d in DATASETS}
@@ -132,7 +162,7 @@ def run_pipeline(
         summary["files_rejected"] = [
             {"dataset": d, "file": p.raw.file, "reason": p.reason} for d, p in plans if p.action == REJECT
         ]
-        with phase(summary, "archive"):
+        with step("archive"):
             move_files(spark, quarantine or default_sibling(raw_root, "quarantine"), rejects, run_id, True)
             summary["archived"] = move_files(
                 spark, archive or default_sibling(raw_root, "archived"), done, run_id, False
@@ -143,4 +173,11 @@ def run_pipeline(
         log.exception("run %s failed", run_id)
         summary["error"] = f"{type(error).__name__}: {error}"
     summary["tables"] = table_counts(spark, warehouse)
+    for dataset, stats in summary["datasets"].items():
+        counts = {c: stats[c] for c in RUN_COUNTS}
+        log.info(
+            "run %s: %s %s", run_id, dataset, counts, extra={"run_id": run_id, "dataset": dataset, **counts}
+        )
+    if report:
+        write_report(spark, warehouse, summary)
     return summary

@@ -11,10 +11,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
 from pyspark.sql import SparkSession
+
+from shared.errors import UserError
 
 DELTA_VERSION = "3.3.2"
 DELTA_PACKAGES = (f"io.delta:delta-spark_2.12:{DELTA_VERSION}", f"io.delta:delta-storage:{DELTA_VERSION}")
@@ -97,11 +100,24 @@ def jvm_stdout_to_stderr():
         os.close(saved)
 
 
+def java_command() -> str | None:
+    """The java Spark will start: $JAVA_HOME/bin/java, else the one on PATH; None without either."""
+    home = os.environ.get("JAVA_HOME")
+    if home:
+        candidate = os.path.join(home, "bin", "java")
+        return candidate if os.access(candidate, os.X_OK) else None
+    return shutil.which("java")
+
+
 def get_spark(app_name: str = "lakehouse", master: str | None = None, extra_conf: dict | None = None):
     """Return the Delta-enabled session (an active one is reused: one session per process)."""
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
+    if not on_glue() and not java_command():
+        raise UserError(
+            "Java 17 is required to start Spark and none was found: set JAVA_HOME or put java on PATH"
+        )
     builder = SparkSession.builder.appName(app_name)
     conf = dict(COMMON_CONF)
     if not on_glue():

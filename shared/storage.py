@@ -58,10 +58,29 @@ def move(spark: SparkSession, src: str, dst: str, suffix: str) -> str | None:
     return target.toString()
 
 
-def write_json(spark: SparkSession, uri: str, payload: dict | list) -> None:
+def write_text(spark: SparkSession, uri: str, text: str) -> None:
+    """Create or replace `uri` with `text` (UTF-8)."""
     fs, path = _fs(spark, uri)
     out = fs.create(path, True)
     try:
-        out.write(bytearray(json.dumps(payload, indent=2, sort_keys=True).encode("utf-8")))
+        out.write(bytearray(text.encode("utf-8")))
     finally:
         out.close()
+
+
+def read_text(spark: SparkSession, uri: str) -> str:
+    fs, path = _fs(spark, uri)
+    stream = fs.open(path)
+    try:
+        jvm = spark.sparkContext._jvm
+        return jvm.org.apache.commons.io.IOUtils.toString(stream, "UTF-8")
+    finally:
+        stream.close()
+
+
+def write_json(spark: SparkSession, uri: str, payload: dict | list) -> None:
+    write_text(spark, uri, json.dumps(payload, indent=2, sort_keys=True))
+
+
+def read_json(spark: SparkSession, uri: str):
+    return json.loads(read_text(spark, uri))

@@ -9,9 +9,11 @@ merged before them, which is why the state machine runs items in a later wave).
 from __future__ import annotations
 
 import json
+import logging
+import time
 from dataclasses import asdict
 
-from shared import runs, storage
+from shared import logs, runs, storage
 from shared.catalog import register_job_tables
 from shared.contract import DATASETS, DEFAULT_GRACE_DAYS, QUARANTINE, SILVER
 from shared.jobargs import resolve
@@ -20,6 +22,7 @@ from shared.warehouse import parse_instant, utc_now
 from silver.step import process_dataset
 from silver.tables import ensure_silver_tables
 
+log = logging.getLogger("lakehouse")
 OPTIONAL = {
     "dataset": "",
     "as_of": "",
@@ -30,6 +33,7 @@ OPTIONAL = {
 
 
 def main(argv: list[str] | None = None) -> dict:
+    logs.configure(logs.JSON)  # one JSON object per line: CloudWatch reads the fields
     args = resolve(["warehouse", "run_id"], OPTIONAL, argv)
     if args["dataset"] and args["dataset"] not in DATASETS:
         raise SystemExit(f"--dataset {args['dataset']}: not a dataset (one of {', '.join(DATASETS)})")
@@ -37,12 +41,25 @@ def main(argv: list[str] | None = None) -> dict:
     datasets = (args["dataset"],) if args["dataset"] else DATASETS
     spark, wh, run_id = get_spark("silver"), args["warehouse"], args["run_id"]
     ensure_silver_tables(spark, wh)
-    stats = {d: process_dataset(spark, wh, d, run_id, at, int(args["grace_days"])) for d in datasets}
+    stats, seconds = {}, {}
+    for dataset in datasets:
+        start = time.perf_counter()
+        stats[dataset] = process_dataset(spark, wh, dataset, run_id, at, int(args["grace_days"]))
+        seconds[dataset] = round(time.perf_counter() - start, 3)
     register_job_tables(
         spark, wh, args["catalog"], args["env"], [(SILVER, d) for d in (*datasets, QUARANTINE)]
     )
     for dataset, result in stats.items():
-        storage.write_json(spark, runs.report_path(wh, run_id, SILVER, dataset), asdict(result))
+        report = {**asdict(result), "seconds": seconds[dataset]}
+        log.info(
+            "silver %s: %d rows read, %d accepted, %d rejected",
+            dataset,
+            result.rows_read,
+            result.accepted,
+            result.rejected,
+            extra={"run_id": run_id, "layer": SILVER, "dataset": dataset, **report},
+        )
+        storage.write_json(spark, runs.report_path(wh, run_id, SILVER, dataset), report)
     report = {"datasets": {d: asdict(s) for d, s in stats.items()}}
     print(json.dumps(report))
     return report

@@ -5,7 +5,10 @@ see this run's products and orders already merged, so same-drop parents count)."
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Callable
+from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass, field
 
 from pyspark.sql import DataFrame, SparkSession
@@ -209,18 +212,22 @@ def run_silver(
     run_ts: dt.datetime,
     grace_days: int = DEFAULT_GRACE_DAYS,
     until: dict[str, int] | None = None,
+    phase: Callable[[str], ContextManager] = lambda name: contextlib.nullcontext(),
 ) -> dict[str, DatasetStats]:
-    """Silver for every dataset; `until` bounds the bronze version read per dataset (a replay)."""
+    """Silver for every dataset; `until` bounds the bronze version read per dataset (a replay).
+    `phase(name)` wraps each dataset's step and the compaction (progress and timings)."""
     delta.retry_on_conflict(lambda: ensure_silver_tables(spark, warehouse), "silver tables")
     until = until or {}
     # Each dataset's step is idempotent (MERGEs keyed by origin, watermark last and forward only),
     # so a commit that conflicts with a concurrent run's is retried as a whole.
-    stats = {
-        d: delta.retry_on_conflict(
-            lambda d=d: process_dataset(spark, warehouse, d, run_id, run_ts, grace_days, until.get(d)),
-            f"silver {d}",
-        )
-        for d in DATASETS
-    }
-    compaction.compact(spark, [table_path(warehouse, SILVER, t) for t in (*DATASETS, QUARANTINE, WATERMARKS)])
+    stats = {}
+    for d in DATASETS:
+        with phase(f"silver {d}"):
+            stats[d] = delta.retry_on_conflict(
+                lambda d=d: process_dataset(spark, warehouse, d, run_id, run_ts, grace_days, until.get(d)),
+                f"silver {d}",
+            )
+    with phase("silver compaction"):
+        tables = (*DATASETS, QUARANTINE, WATERMARKS)
+        compaction.compact(spark, [table_path(warehouse, SILVER, t) for t in tables])
     return stats

@@ -17,6 +17,7 @@ from moto.server import ThreadedMotoServer
 
 from orchestration.local import athena, cfn_models, glue_runs, moto_fixes
 from orchestration.target import DEFAULT_PORT, DEFAULT_REGION, local_environment
+from shared.errors import UserError
 
 
 def free_port() -> int:
@@ -46,6 +47,18 @@ TOUCHED_ENV = (
 )
 
 
+def ensure_free(port: int) -> None:
+    """UserError when something already listens on 127.0.0.1:port (the server would wait forever)."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as error:
+            raise UserError(
+                f"port {port} on 127.0.0.1 is in use ({error.strerror}): "
+                "stop what holds it or pick another port"
+            ) from None
+
+
 class LocalAws:
     def __init__(self, port: int | None = DEFAULT_PORT, workdir: str | Path = "var/local-aws"):
         self.port = port or free_port()
@@ -54,6 +67,7 @@ class LocalAws:
         self._server: ThreadedMotoServer | None = None
 
     def start(self) -> LocalAws:
+        ensure_free(self.port)
         self._saved_env = {key: os.environ.get(key) for key in TOUCHED_ENV}
         local_environment(self.endpoint)
         self.workdir.mkdir(parents=True, exist_ok=True)

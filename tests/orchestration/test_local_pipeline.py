@@ -6,8 +6,11 @@ environment (stack, buckets, lock) on one runtime."""
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 from orchestration import operate
+from orchestration.demo import build_reports
 from shared.generate import generate
 from tests.drops import header, write_drop
 from tests.orchestration.pipeline import assert_conserved, deployed, run_drop, wait_for, work_windows
@@ -43,6 +46,19 @@ def test_a_drop_runs_end_to_end_through_the_deployed_state_machine(aws, tmp_path
             assert got[field] == expected[field], (dataset, field)
         assert got["pending"] - got.get("readmitted", 0) == expected["pending"], dataset
         assert got["accepted"] + got.get("readmitted", 0) == expected["accepted"], dataset
+    # Each pass's run report, built from its jobs' reports in the warehouse bucket (as `make demo`
+    # does): its counts are the pass's.
+    pages = build_reports(target, run_ids, tmp_path / "reports", sys.stderr)
+    assert len(pages) == len(run_ids)
+    reports = [json.loads(Path(page).with_suffix(".json").read_text(encoding="utf-8")) for page in pages]
+    assert {r["summary"]["status"] for r in reports} == {"SUCCEEDED"}
+    for dataset in manifest["datasets"]:
+        for field in ("files", "rows_read", "accepted", "rejected", "duplicates", "pending"):
+            shown = sum(r["summary"]["datasets"][dataset][field] for r in reports)
+            assert shown == counts[dataset][field], (dataset, field)
+    assert (
+        sum(day["orders"] for day in reports[-1]["daily_sales"]) == manifest["datasets"]["orders"]["accepted"]
+    )
     validation = [
         check
         for events in histories.values()
