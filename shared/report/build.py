@@ -49,7 +49,9 @@ def _archived(spark: SparkSession, warehouse: str, run_id: str, dataset: str) ->
 
 
 def orchestrated_summary(spark: SparkSession, warehouse: str, run_id: str) -> dict:
-    """The run summary of one state machine pass, from its jobs' reports."""
+    """The run summary of one state machine pass, from its jobs' reports. The gold series and the
+    freshness beside it (facts.gather) are read when the report is built: for a pass built after
+    later passes ran, they show the tables as they are then."""
     from shared.pipeline import table_counts
 
     summary: dict = {"run_id": run_id, "status": "SUCCEEDED", "datasets": {}, "files_rejected": []}
@@ -78,7 +80,10 @@ def orchestrated_summary(spark: SparkSession, warehouse: str, run_id: str) -> di
             summary["status"] = INCOMPLETE
         elif "seconds" in gold:
             seconds[f"gold {table}"] = gold["seconds"]
-    summary.update(archived=archived, seconds=seconds, tables=table_counts(spark, warehouse))
+    ordered = {
+        n: seconds[n] for layer in (BRONZE, SILVER, GOLD) for n in seconds if n.startswith(f"{layer} ")
+    }
+    summary.update(archived=archived, seconds=ordered, tables=table_counts(spark, warehouse))
     return summary
 
 
