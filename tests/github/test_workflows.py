@@ -119,7 +119,7 @@ def test_ci_runs_the_local_checks_and_deploy_ships_what_ci_packaged():
     runs = {job: [s.get("run") for s in spec["steps"] if s.get("run")] for job, spec in ci["jobs"].items()}
     assert runs == {
         "lint": ["make lint"],
-        "unit": ["make test-unit"],
+        "unit": ["make setup-browser", "make test-unit"],
         "integration": ["make test-integration"],
         "package": ["make package"],
     }
