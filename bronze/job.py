@@ -42,15 +42,14 @@ def main(argv: list[str] | None = None) -> dict:
     runs.write_reasons(spark, args["raw"], run_id, result.plans)
     runs.write_manifest(spark, wh, args["raw"], dataset, run_id, result.plans)
     storage.write_json(spark, runs.report_path(wh, run_id, BRONZE, dataset), report)
-    actions = [p.action for p in result.plans]
-    counts = {a: actions.count(a) for a in ("ingest", "skip", "reject")}
+    counts = runs.file_counts(report["files"])
     context = {"run_id": run_id, "layer": BRONZE, "dataset": dataset, "seconds": report["seconds"]}
     log.info(
         "bronze %s: %d rows appended from %d files",
         dataset,
         result.rows_appended,
-        counts["ingest"],
-        extra={**context, "rows_appended": result.rows_appended, "files": counts},
+        counts["files"],
+        extra={**context, "rows_appended": result.rows_appended, **counts},
     )
     print(json.dumps(report))
     return report

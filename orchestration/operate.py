@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bronze.files import confined
 from shared.contract import DATASETS
-from shared.runs import RUNS_DIR
+from shared.runs import RUNS_DIR, file_counts
 
 RAW_PREFIX = "raw"
 LOCK_KEY = {"lock_id": {"S": "pipeline"}}
@@ -197,9 +197,9 @@ def run_reports(target, run_ids: list[str]) -> dict[str, dict]:
                 except s3.exceptions.NoSuchKey:
                     continue
                 if layer == "bronze":
-                    actions = [f["action"] for f in report["files"]]
-                    total["files"] += actions.count("ingest")
-                    total["files_skipped"] += actions.count("skip")
+                    counts = file_counts(report["files"])
+                    total["files"] += counts["files"]
+                    total["files_skipped"] += counts["files_skipped"]
                 else:
                     add(total, {k: v for k, v in report.items() if k != "seconds"})
         datasets[dataset] = total

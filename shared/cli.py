@@ -235,10 +235,10 @@ EXAMPLES = {
 }
 
 
-def add_output_flags(parser: argparse.ArgumentParser, json_help: str = "print one JSON object") -> None:
+def add_output_flags(parser: argparse.ArgumentParser) -> None:
     """--json (for scripts: one object on stdout) or --quiet (nothing but errors)."""
     output = parser.add_mutually_exclusive_group()
-    output.add_argument("--json", action="store_true", help=json_help)
+    output.add_argument("--json", action="store_true", help="print one JSON object")
     output.add_argument("--quiet", "-q", action="store_true", help="print nothing; the exit code tells")
 
 

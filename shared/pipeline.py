@@ -127,7 +127,6 @@ def run_pipeline(
     grace_days: int = DEFAULT_GRACE_DAYS,
     register: Callable[[SparkSession, str], list[dict]] | None = None,
     progress: Progress | None = None,
-    report: bool = True,
 ) -> dict:
     """Run every layer; `register(spark, warehouse)` then publishes the tables to a catalog
     (shared.catalog), before any raw file moves, so a failure there leaves the run repeatable.
@@ -178,6 +177,5 @@ def run_pipeline(
         log.info(
             "run %s: %s %s", run_id, dataset, counts, extra={"run_id": run_id, "dataset": dataset, **counts}
         )
-    if report:
-        write_report(spark, warehouse, summary)
+    write_report(spark, warehouse, summary)
     return summary

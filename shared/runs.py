@@ -31,6 +31,17 @@ def report_path(warehouse: str, run_id: str, layer: str, name: str) -> str:
     return f"{run_dir(warehouse, run_id)}/{layer}/{name}.json"
 
 
+def file_counts(files: list[dict]) -> dict[str, int]:
+    """A bronze job report's `files` ({file, action, reason}) counted as the run summary counts
+    them: files ingested, skipped, rejected."""
+    actions = [f["action"] for f in files]
+    return {
+        "files": actions.count(INGEST),
+        "files_skipped": actions.count(SKIP),
+        "files_rejected": actions.count(REJECT),
+    }
+
+
 def raw_key_prefix(raw_root: str) -> str:
     """The object key prefix of the raw zone: `raw` for s3://bucket/raw."""
     return urlparse(raw_root).path.strip("/")

@@ -10,11 +10,12 @@ from pathlib import Path
 
 from pyspark.sql import SparkSession
 
+from bronze.files import REJECT
 from shared import storage
 from shared.contract import BRONZE, DATASETS, GOLD, GOLD_TABLES, RUN_COUNTS, SILVER
 from shared.errors import UserError
 from shared.report import REPORTS_DIR, facts, page
-from shared.runs import ARCHIVED, report_path, run_dir
+from shared.runs import ARCHIVED, file_counts, report_path, run_dir
 from shared.warehouse import absolute
 
 # An orchestrated run whose gold jobs (the last layer) left no report. A dataset without a bronze
@@ -60,15 +61,14 @@ def orchestrated_summary(spark: SparkSession, warehouse: str, run_id: str) -> di
         bronze = _job_report(spark, warehouse, run_id, BRONZE, dataset)
         silver = _job_report(spark, warehouse, run_id, SILVER, dataset)
         files = (bronze or {}).get("files", [])
-        actions = [f["action"] for f in files]
         counted = {k: v for k, v in (silver or {}).items() if k != "seconds"}  # silver.step.DatasetStats
         stats = {**dict.fromkeys(RUN_COUNTS, 0), "rejected_by_reason": {}, "warnings": {}, **counted}
-        stats.update(files=actions.count("ingest"), files_skipped=actions.count("skip"))
+        stats.update({k: v for k, v in file_counts(files).items() if k in RUN_COUNTS})
         summary["datasets"][dataset] = stats
         summary["files_rejected"] += [
             {"dataset": dataset, "file": f["file"], "reason": f["reason"]}
             for f in files
-            if f["action"] == "reject"
+            if f["action"] == REJECT
         ]
         for layer, report in ((BRONZE, bronze), (SILVER, silver)):
             if report and "seconds" in report:
