@@ -6,17 +6,36 @@ JAR_CACHE ?= $(HOME)/.cache/lakehouse/ivy
 DEMO := var/demo
 export LAKEHOUSE_JAR_CACHE := $(JAR_CACHE)
 
-.PHONY: setup setup-browser demo demo-run test test-unit test-integration test-slow bench screenshot lint format clean package deploy
+.PHONY: setup lock setup-browser demo demo-run test test-unit test-integration test-slow bench screenshot lint format clean package deploy
 
 setup: $(VENV)/.installed $(JAR_CACHE)/.warm-delta-s3a
 
-$(VENV)/.installed: pyproject.toml
+# The venv is made anew from the lock: exactly the pinned set (--no-deps: nothing resolved at
+# install time; setuptools too, the project's build backend), then the project without its
+# dependencies or a build environment of its own; pip check proves the set is whole.
+PIP_VERSION := 26.3
+LOCK := requirements-lock.txt
+$(VENV)/.installed: pyproject.toml $(LOCK)
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (AWS Glue 5.1 parity)"'
 	@java -version 2>&1 | grep -q 'version "17' || { echo "Java 17 is required (AWS Glue 5.1 parity): set JAVA_HOME or PATH"; exit 1; }
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check pip==$(PIP_VERSION)
+	$(BIN)/pip install --quiet --no-deps -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/pip check
 	@touch $@
+
+# A new lock: the newest versions pyproject.toml allows, resolved in a scratch venv. Review the
+# diff, then `make setup test` (Dependabot's pull requests go through the same CI).
+lock:
+	rm -rf var/lock-venv
+	$(PYTHON) -m venv var/lock-venv
+	var/lock-venv/bin/pip install --quiet pip==$(PIP_VERSION) setuptools
+	var/lock-venv/bin/pip install --quiet '.[dev]'
+	{ sed -n '/^#/p' $(LOCK); var/lock-venv/bin/pip freeze --all --exclude ecommerce-lakehouse --exclude pip; } > $(LOCK).new
+	mv $(LOCK).new $(LOCK)
+	rm -rf var/lock-venv
 
 # Spark resolves the Delta jars from Maven Central once; later starts use the cache.
 $(JAR_CACHE)/.warm-delta-s3a: $(VENV)/.installed
