@@ -1,8 +1,9 @@
 """Glue job runs that run: each StartJobRun on the local AWS runtime executes the job's real script
-(ScriptLocation, from the artifacts bucket) with its `--extra-py-files` on the path, as a local
-Spark process whose `s3://` goes through S3A to the runtime. The run's state follows the process:
-RUNNING while it lives, SUCCEEDED on exit 0, FAILED with the error line as ErrorMessage, TIMEOUT
-after the run's Timeout (minutes), STOPPED after BatchStopJobRun. moto's own MaxConcurrentRuns
+(ScriptLocation, from the artifacts bucket) with its arguments and its `--extra-py-files` first on
+the path, on a warm local Spark driver (orchestration.local.glue_pool) whose `s3://` goes through
+S3A to the runtime. The run's state follows the script: RUNNING while it runs, SUCCEEDED on exit
+0, FAILED with the error line as ErrorMessage (also when it kills its driver), TIMEOUT after the
+run's Timeout (minutes), STOPPED after BatchStopJobRun (both end the driver). moto's own MaxConcurrentRuns
 check sees these states, so excess runs fail with ConcurrentRunsExceededException as on AWS.
 
 What differs from Glue, on purpose: `--conf` settings are applied except S3DynamoDBLogStore's
@@ -15,9 +16,8 @@ import datetime as dt
 import json
 import os
 import re
-import subprocess
-import sys
 import threading
+import time
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -25,6 +25,7 @@ from moto.glue import models as glue_models
 from moto.glue import responses as glue_responses
 from moto.s3.models import s3_backends
 
+from orchestration.local.glue_pool import DriverDied, Pool
 from shared.spark import S3_ENDPOINT_ENV, SPARK_CONF_ENV
 
 # Glue arguments the Glue service itself consumes; the script still sees them, as on Glue.
@@ -35,6 +36,7 @@ RUNNING, SUCCEEDED, FAILED, TIMEOUT, STOPPED = "RUNNING", "SUCCEEDED", "FAILED",
 
 _settings: dict = {"endpoint": None, "workdir": None}
 _installed = False
+_pool = Pool()
 
 
 def configure(endpoint: str | None, workdir: Path | None = None) -> None:
@@ -76,28 +78,36 @@ def fetch(account_id: str, uri: str, target: Path) -> Path:
     return target
 
 
-class LocalProcess:
-    """One job run's process and its Glue-visible state."""
+class LocalRun:
+    """One job run on a warm driver (orchestration.local.glue_pool) and its Glue-visible state."""
 
-    def __init__(self, command: list[str], env: dict, log_path: Path, timeout_minutes: int | None):
+    def __init__(self, key: str, env: dict, request: dict, timeout_minutes: int | None):
         self.state, self.error, self.finished = RUNNING, None, None
         self.started = dt.datetime.now(dt.UTC)
-        self.log_path = log_path
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = open(log_path, "wb")  # noqa: SIM115 (closed by the watcher)
-        self.process = subprocess.Popen(command, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        self.log_path = Path(request["log"])
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.log_path.touch()
         self._stop_reason: str | None = None
+        self._key = key
+        self._driver = _pool.acquire(key, env, _settings["workdir"] / "glue" / "drivers")
         limit = timeout_minutes * 60 if timeout_minutes else None
-        threading.Thread(target=self._watch, args=(limit,), daemon=True).start()
+        threading.Thread(target=self._watch, args=(request, limit), daemon=True).start()
 
-    def _watch(self, limit: float | None) -> None:
+    def _watch(self, request: dict, limit: float | None) -> None:
+        deadline = time.monotonic() + limit if limit else None
+        reusable, code = False, None
         try:
-            code = self.process.wait(timeout=limit)
-        except subprocess.TimeoutExpired:
-            self._stop_reason = TIMEOUT
-            self.process.kill()
-            code = self.process.wait()
-        self._log.close()
+            answer = self._driver.run(request, deadline)
+            code, reusable = answer["code"], answer["reusable"]
+        except TimeoutError:
+            self._stop_reason = self._stop_reason or TIMEOUT
+        except DriverDied as died:
+            with open(self.log_path, "a") as log:
+                log.write(f"\nGlueDriverExit: {died}\n")
+        if code is None:
+            _pool.discard(self._driver)
+        else:
+            _pool.release(self._key, self._driver, reusable and self._stop_reason is None)
         self.finished = dt.datetime.now(dt.UTC)
         if self._stop_reason == TIMEOUT:
             self.state, self.error = TIMEOUT, f"Job run timed out after {limit / 60:g} minutes"
@@ -110,12 +120,21 @@ class LocalProcess:
             self.error = error_message(self.log_path.read_text(errors="replace"))
 
     def stop(self) -> None:
-        if self.process.poll() is None:
+        if self.finished is None:
             self._stop_reason = STOPPED
-            self.process.terminate()
+            _pool.discard(self._driver)
 
 
-def launch(job, run) -> LocalProcess:
+def driver_env(args: dict) -> tuple[str, dict]:
+    """The environment of a driver for a job's arguments, and the pool key of its settings."""
+    confs = json.dumps(spark_confs(args.get("--conf")), sort_keys=True)
+    endpoint = _settings["endpoint"]
+    env = {**os.environ, S3_ENDPOINT_ENV: endpoint, "AWS_ENDPOINT_URL": endpoint, SPARK_CONF_ENV: confs}
+    env.pop("PYTHONPATH", None)
+    return confs, env
+
+
+def launch(job, run) -> LocalRun:
     """Start `run` of `job`: fetch the script and extra Python files, run them like Glue does."""
     workdir = _settings["workdir"]
     endpoint = _settings["endpoint"]
@@ -131,17 +150,26 @@ def launch(job, run) -> LocalProcess:
         for uri in args.get("--extra-py-files", "").split(",")
         if uri.strip()
     ]
-    command = [sys.executable, str(script), "--JOB_NAME", job.name, "--JOB_RUN_ID", run.job_run_id]
+    argv = ["--JOB_NAME", job.name, "--JOB_RUN_ID", run.job_run_id]
     for name, value in args.items():
-        command += [name, str(value)]
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(paths),
-        S3_ENDPOINT_ENV: endpoint,
-        "AWS_ENDPOINT_URL": endpoint,
-        SPARK_CONF_ENV: json.dumps(spark_confs(args.get("--conf"))),
-    }
-    return LocalProcess(command, env, home / "output.log", run.timeout or job.timeout)
+        argv += [name, str(value)]
+    key, env = driver_env(args)
+    request = {"script": str(script), "argv": argv, "paths": paths, "log": str(home / "output.log")}
+    return LocalRun(key, env, request, run.timeout or job.timeout)
+
+
+def _create_job(original):
+    """CreateJob also starts a warm driver with the job's settings, ready for its first run."""
+
+    def create_job(self, *args, **kwargs):
+        result = original(self, *args, **kwargs)
+        if _settings["endpoint"] is not None:
+            job = self.get_job(kwargs["name"] if "name" in kwargs else args[0])
+            key, env = driver_env(job.default_arguments or {})
+            _pool.prewarm(key, env, _settings["workdir"] / "glue" / "drivers")
+        return result
+
+    return create_job
 
 
 def _start_job_run(original):
@@ -212,6 +240,7 @@ def install() -> None:
     if _installed:
         return
     glue_models.FakeJob.start_job_run = _start_job_run(glue_models.FakeJob.start_job_run)
+    glue_models.GlueBackend.create_job = _create_job(glue_models.GlueBackend.create_job)
     glue_models.FakeJobRun.status = _status(glue_models.FakeJobRun.status)
     glue_models.FakeJobRun.as_dict = _as_dict(glue_models.FakeJobRun.as_dict)
     glue_responses.GlueResponse.batch_stop_job_run = batch_stop_job_run
@@ -226,3 +255,4 @@ def stop_all() -> None:
                 for run in job.job_runs:
                     if getattr(run, "local", None) is not None:
                         run.local.stop()
+    _pool.shutdown()

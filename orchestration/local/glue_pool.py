@@ -1,0 +1,145 @@
+"""Warm Glue drivers for the local AWS runtime's job runs (orchestration.local.glue_driver).
+
+A job run takes an idle driver started with the same Spark settings (the job definition's
+`--conf`), or starts one; when the run ends the driver goes back to the pool, unless the run
+killed it, ran out of time, was stopped or stopped Spark. A driver is started ahead for each job
+definition when the job is created, so the first run finds one ready. Drivers are process groups
+of their own: ending one ends its JVM too."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+# Idle drivers kept per set of settings (each holds a JVM: about 1 GB once warm), and the runs
+# one driver serves before it is replaced (a bound on what a long-lived JVM accumulates).
+MAX_IDLE = 2
+MAX_RUNS = 50
+
+
+class DriverDied(Exception):
+    """The driver process ended or stopped answering."""
+
+
+class Driver:
+    def __init__(self, env: dict, log_path: Path):
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.log_path = log_path
+        with open(log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "orchestration.local.glue_driver"],
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                start_new_session=True,
+            )
+        self.runs = 0
+        self.ready = threading.Event()
+        threading.Thread(target=self._await_ready, daemon=True).start()
+
+    def _await_ready(self) -> None:
+        try:
+            self._answer(None)
+        except DriverDied:
+            pass
+        self.ready.set()
+
+    def _answer(self, deadline: float | None) -> dict:
+        """The driver's next answer line, or DriverDied when it exits or the deadline passes."""
+        out = self.process.stdout
+        while True:
+            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+            readable, _, _ = select.select([out], [], [], wait)
+            if not readable:
+                raise TimeoutError
+            line = out.readline()
+            if not line:
+                raise DriverDied(f"the driver exited with status {self.process.wait()}")
+            return json.loads(line)
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def run(self, request: dict, deadline: float | None) -> dict:
+        """Send one run, wait for its answer. TimeoutError past the deadline (the caller kills)."""
+        self.ready.wait()
+        if not self.alive():
+            raise DriverDied(f"the driver exited with status {self.process.poll()} before the run")
+        self.runs += 1
+        self.process.stdin.write((json.dumps(request) + "\n").encode())
+        self.process.stdin.flush()
+        return self._answer(deadline)
+
+    def kill(self) -> None:
+        if self.alive():
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.process.wait()
+
+
+class Pool:
+    """Drivers by their settings (a JSON key), shared by the job runs of one runtime."""
+
+    def __init__(self) -> None:
+        self._idle: dict[str, list[Driver]] = {}
+        self._all: set[Driver] = set()
+        self._lock = threading.Lock()
+        self._count = 0
+
+    def _start(self, key: str, env: dict, logs: Path) -> Driver:
+        with self._lock:
+            self._count += 1
+            driver = Driver(env, logs / f"driver-{self._count}.log")
+            self._all.add(driver)
+        return driver
+
+    def prewarm(self, key: str, env: dict, logs: Path) -> None:
+        """A driver for these settings, idle and ready, unless one is idle already."""
+        with self._lock:
+            if self._idle.get(key):
+                return
+        driver = self._start(key, env, logs)
+        self.release(key, driver)
+
+    def acquire(self, key: str, env: dict, logs: Path) -> Driver:
+        with self._lock:
+            idle = self._idle.get(key, [])
+            while idle:
+                driver = idle.pop(0)
+                if driver.alive():
+                    return driver
+                self._all.discard(driver)
+        return self._start(key, env, logs)
+
+    def release(self, key: str, driver: Driver, reusable: bool = True) -> None:
+        with self._lock:
+            idle = self._idle.setdefault(key, [])
+            if reusable and driver.alive() and driver.runs < MAX_RUNS and len(idle) < MAX_IDLE:
+                idle.append(driver)
+                return
+            self._all.discard(driver)
+        driver.kill()
+
+    def discard(self, driver: Driver) -> None:
+        with self._lock:
+            self._all.discard(driver)
+            for idle in self._idle.values():
+                if driver in idle:
+                    idle.remove(driver)
+        driver.kill()
+
+    def shutdown(self) -> None:
+        with self._lock:
+            drivers, self._all, self._idle = list(self._all), set(), {}
+        for driver in drivers:
+            driver.kill()
