@@ -6,7 +6,7 @@ JAR_CACHE ?= $(HOME)/.cache/lakehouse/ivy
 DEMO := var/demo
 export LAKEHOUSE_JAR_CACHE := $(JAR_CACHE)
 
-.PHONY: setup lock setup-browser demo demo-run test test-unit test-integration test-slow bench screenshot lint format clean package deploy
+.PHONY: setup lock lock-tools setup-browser demo demo-soak demo-run test test-unit test-integration test-slow bench screenshot lint format clean package deploy
 
 setup: $(VENV)/.installed $(JAR_CACHE)/.warm-delta-s3a
 
@@ -57,6 +57,12 @@ setup-browser:
 demo: setup
 	$(BIN)/lakehouse demo
 
+# The quick start N times in a row, each with a fresh seed and a fresh local runtime: one line per
+# run and the count; exits 1 unless every run SUCCEEDED with nothing left in raw.
+N ?= 10
+demo-soak: setup
+	$(BIN)/python -m orchestration.soak --runs $(N)
+
 # The same pipeline without the AWS layer: one `lakehouse run` on local folders.
 demo-run: setup
 	rm -rf $(DEMO)
@@ -99,16 +105,18 @@ screenshot: setup-browser
 	$(BROWSER) --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1000,2400 \
 		--screenshot=.github/assets/run-report.png "file://$(abspath $(REPORT))"
 
-# statelint: the npm port (@wmfs/statelint) of AWS's Ruby statelint, pinned, installed once into
-# the git-ignored .tools/ (the stamp names the version, so a new pin reinstalls).
-STATELINT_VERSION := 1.30.0
 TOOLS := .tools
-STATELINT := $(TOOLS)/node_modules/.bin/statelint
-STATELINT_STAMP := $(TOOLS)/.statelint-$(STATELINT_VERSION)
 
-$(STATELINT_STAMP):
+# statelint: the npm port (@wmfs/statelint) of AWS's Ruby statelint, with its whole dependency tree
+# pinned in tools/statelint/package-lock.json, installed by `npm ci` into the git-ignored .tools/.
+STATELINT_LOCK := tools/statelint/package-lock.json
+STATELINT_STAMP := $(TOOLS)/.statelint-installed
+
+$(STATELINT_STAMP): $(STATELINT_LOCK) tools/statelint/package.json
 	@command -v npm >/dev/null || { echo "npm (Node.js) is required for statelint"; exit 1; }
-	npm install --prefix $(TOOLS) --no-save --no-audit --no-fund --ignore-scripts @wmfs/statelint@$(STATELINT_VERSION)
+	mkdir -p $(TOOLS)
+	cp tools/statelint/package.json $(STATELINT_LOCK) $(TOOLS)/
+	npm ci --prefix $(TOOLS) --no-audit --no-fund --ignore-scripts
 	@touch $@
 
 # actionlint (GitHub workflows), built from its pinned Go module into .tools/bin.
@@ -122,16 +130,30 @@ $(ACTIONLINT_STAMP):
 	@touch $@
 
 # checkov (IaC security scanner) in a venv of its own: its dependencies pin versions the project's
-# don't share. Its findings are fixed or skipped inline with a reason (checkov:skip=...).
+# don't share. Every package of that venv is pinned in tools/checkov-lock.txt (`make lock-tools`).
+# Its findings are fixed or skipped inline with a reason (checkov:skip=...).
 CHECKOV_VERSION := 3.3.30
+CHECKOV_LOCK := tools/checkov-lock.txt
 CHECKOV := $(TOOLS)/checkov/bin/checkov
-CHECKOV_STAMP := $(TOOLS)/.checkov-$(CHECKOV_VERSION)
+CHECKOV_STAMP := $(TOOLS)/.checkov-installed
 
-$(CHECKOV_STAMP):
+$(CHECKOV_STAMP): $(CHECKOV_LOCK)
 	rm -rf $(TOOLS)/checkov
 	$(PYTHON) -m venv $(TOOLS)/checkov
-	$(TOOLS)/checkov/bin/pip install --quiet checkov==$(CHECKOV_VERSION)
+	$(TOOLS)/checkov/bin/pip install --quiet --disable-pip-version-check pip==$(PIP_VERSION)
+	$(TOOLS)/checkov/bin/pip install --quiet --no-deps -r $(CHECKOV_LOCK)
+	$(TOOLS)/checkov/bin/pip check
 	@touch $@
+
+# New locks for the lint tools: checkov==CHECKOV_VERSION and the statelint pin of tools/statelint.
+lock-tools:
+	rm -rf var/checkov-venv
+	$(PYTHON) -m venv var/checkov-venv
+	var/checkov-venv/bin/pip install --quiet pip==$(PIP_VERSION) checkov==$(CHECKOV_VERSION)
+	{ sed -n '/^#/p' $(CHECKOV_LOCK); var/checkov-venv/bin/pip freeze --all --exclude pip; } > $(CHECKOV_LOCK).new
+	mv $(CHECKOV_LOCK).new $(CHECKOV_LOCK)
+	rm -rf var/checkov-venv
+	cd tools/statelint && npm install --package-lock-only --no-audit --no-fund --ignore-scripts
 
 # cfn-lint checks the templates as written and as deployed (the ASL inlined by orchestration/package.py);
 # detect-secrets scans every tracked file for credentials and keys.

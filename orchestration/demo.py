@@ -15,12 +15,18 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlparse
+
+from botocore.exceptions import ClientError
 
 from orchestration import operate
 from orchestration.deploy import deploy
+from orchestration.local import glue_runs
 from orchestration.local.server import LocalAws, free_port
 from orchestration.target import LOCAL_ENV, Target
+from shared.contract import BRONZE, GOLD, SILVER
 from shared.generate import generate
+from shared.runs import report_path
 from shared.spark import S3_ENDPOINT_ENV
 
 HAPPY, POISONED = "happy", "poisoned"
@@ -71,18 +77,38 @@ def progress(stream):
     return on_event
 
 
+def job_work_seconds(target, layer: str, run_id: str | None, name: str | None) -> float | None:
+    """The seconds a job run's own report gives for its work (the step, without the driver)."""
+    if not (run_id and name):
+        return None
+    uri = urlparse(report_path(f"s3://{target.outputs['DwhBucket']}/warehouse", run_id, layer, name))
+    try:
+        body = target.client("s3").get_object(Bucket=uri.netloc, Key=uri.path.lstrip("/"))["Body"].read()
+    except ClientError:
+        return None
+    return json.loads(body).get("seconds")
+
+
 def job_runs(target) -> list[dict]:
-    """Every Glue job run of the deployment: which job, for what, its state and seconds."""
-    glue, runs = target.client("glue"), []
-    for job in ("BronzeJob", "SilverJob", "GoldJob"):
+    """Every Glue job run of the deployment: which job, for what, its state, its seconds (start to
+    end, as Glue counts them), the seconds of the job script (the local runtime's count) and of
+    its step (the job's report). Seconds less script seconds: what the local runtime adds."""
+    glue, runs, scripts = target.client("glue"), [], glue_runs.script_seconds()
+    for job, layer in (("BronzeJob", BRONZE), ("SilverJob", SILVER), ("GoldJob", GOLD)):
         for run in glue.get_job_runs(JobName=target.outputs[job])["JobRuns"]:
             arguments = run.get("Arguments", {})
+            name = arguments.get("--dataset") or arguments.get("--table")
+            ended = run.get("CompletedOn")
+            seconds = (ended - run["StartedOn"]).total_seconds() if ended else run.get("ExecutionTime")
             runs.append(
                 {
                     "job": run["JobName"],
-                    "for": arguments.get("--dataset") or arguments.get("--table"),
+                    "for": name,
+                    "run_id": arguments.get("--run_id"),
                     "state": run["JobRunState"],
-                    "seconds": run.get("ExecutionTime"),
+                    "seconds": round(seconds, 1) if seconds is not None else None,
+                    "work_seconds": job_work_seconds(target, layer, arguments.get("--run_id"), name),
+                    "script_seconds": scripts.get(run["Id"]),
                 }
             )
     return runs
@@ -148,7 +174,10 @@ def run_demo(
         summary["seed"] = seed
         summary["dropped"] = len(keys)
         summary["gold_sample"] = gold_sample(target) if summary["execution_status"] == "SUCCEEDED" else None
-        summary["reports"] = build_reports(target, summary["run_ids"], Path(workdir) / "reports", log)
+        # A pass that found no new file ran no job and has no report.
+        ran = {run["run_id"] for run in summary["job_runs"]}
+        passes = [run_id for run_id in summary["run_ids"] if run_id in ran]
+        summary["reports"] = build_reports(target, passes, Path(workdir) / "reports", log)
     return summary
 
 
@@ -157,13 +186,12 @@ def build_reports(target, run_ids: list[str], out: Path, log) -> list[str]:
     operator does (`lakehouse report RUN_ID --build`), copied into `out` to open in a browser."""
     warehouse = f"s3://{target.outputs['DwhBucket']}/warehouse"
     env = {**os.environ, S3_ENDPOINT_ENV: target.endpoint, "LAKEHOUSE_LOG_LEVEL": "WARNING"}
-    paths = []
-    for run_id in run_ids:
-        command = [sys.executable, "-m", "shared.cli", "report", run_id, "--build"]
-        command += ["--warehouse", warehouse, "--out", str(out)]
-        done = subprocess.run(command, env=env, capture_output=True, text=True)
-        if done.returncode:
-            print(f"the report of {run_id} failed: {done.stderr.strip()[-500:]}", file=log, flush=True)
-        else:
-            paths.append(done.stdout.strip().splitlines()[-1])
+    if not run_ids:
+        return []
+    command = [sys.executable, "-m", "shared.cli", "report", *run_ids, "--build"]
+    command += ["--warehouse", warehouse, "--out", str(out)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True)  # one Spark for all
+    paths = done.stdout.strip().splitlines()
+    if done.returncode:
+        print(f"a run report failed: {done.stderr.strip()[-500:]}", file=log, flush=True)
     return paths

@@ -115,14 +115,19 @@ def follow(target, on_event, started_after: float, timeout: float = 3600, settle
     history event meanwhile. Returns the executions' final descriptions."""
     sfn = target.client("stepfunctions")
     seen: dict[str, int] = {}
+    done: set[str] = set()  # ended, and their whole history seen: not read again
     deadline, quiet_since = time.monotonic() + timeout, None
     while time.monotonic() < deadline:
         mine = [e for e in executions(target, 100) if e["startDate"].timestamp() >= started_after]
         for execution in mine:
+            if execution["name"] in done:
+                continue
             events = history(target, execution["executionArn"])
             for event in events[seen.get(execution["name"], 0) :]:
                 on_event(execution["name"], event)
             seen[execution["name"]] = len(events)
+            if execution["status"] in FINAL:  # listed as ended before its history was read
+                done.add(execution["name"])
         if mine and all(e["status"] in FINAL for e in mine):
             quiet_since = quiet_since or time.monotonic()
             if time.monotonic() - quiet_since >= settle:

@@ -104,15 +104,16 @@ def cmd_report(args: argparse.Namespace) -> int:
         from shared.spark import get_spark
 
         spark = get_spark("lakehouse-report")
-    if args.build:
-        if not args.run_id:
-            raise UserError("--build needs the RUN_ID of an orchestrated run")
-        path = build.build_orchestrated(spark, args.warehouse, args.run_id)
-    else:
-        path = build.find_report(args.warehouse, args.run_id, spark)
-    if args.out:
-        path = build.copy_out(path, args.out, spark)
-    print(path)
+    if args.build and not args.run_id:
+        raise UserError("--build needs the RUN_ID of an orchestrated run")
+    for run_id in args.run_id or [None]:  # several RUN_IDs: one Spark start for all of them
+        if args.build:
+            path = build.build_orchestrated(spark, args.warehouse, run_id)
+        else:
+            path = build.find_report(args.warehouse, run_id, spark)
+        if args.out:
+            path = build.copy_out(path, args.out, spark)
+        print(path, flush=True)
     return 0
 
 
@@ -284,7 +285,9 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser(
         "report", help="print the path of the latest (or a named) run report; --build makes one"
     )
-    report.add_argument("run_id", nargs="?", metavar="RUN_ID", help="default: the latest run's")
+    report.add_argument(
+        "run_id", nargs="*", metavar="RUN_ID", help="one or more runs (default: the latest run's)"
+    )
     report.add_argument("--warehouse", required=True, help="root of the Delta tables (a path or s3://)")
     report.add_argument(
         "--build",

@@ -4,7 +4,8 @@ a time, each as Glue runs it: `python job_script.py --JOB_NAME ... <arguments>`.
 
 Started by orchestration.local.glue_pool as `python -m orchestration.local.glue_driver`. It reads
 one JSON request a line on stdin, {"script", "argv", "paths", "log"}, and answers each with one
-JSON line {"code": exit status} on the pipe that was its stdout. Each run gets:
+JSON line {"code": exit status, "reusable", "seconds": the script's wall time} on the pipe that
+was its stdout. Each run gets:
 - its own SparkSession (newSession: its own SQL settings, temporary views and functions; the cache
   is cleared after it), made the session the job's SparkSession.builder returns;
 - its own arguments (sys.argv), its script's folder and `--extra-py-files` first on sys.path, and
@@ -23,6 +24,7 @@ import os
 import runpy
 import sys
 import tempfile
+import time
 import traceback
 
 # The project's own packages: the job's copies (from --extra-py-files) must be the ones it imports.
@@ -87,8 +89,9 @@ def exit_code(error: SystemExit) -> int:
     return 1
 
 
-def run_one(base, request: dict) -> int:
+def run_one(base, request: dict) -> tuple[int, float]:
     """Run one job script as `__main__`; the process's state is put back afterwards."""
+    started = time.perf_counter()
     environ, argv, path, modules = dict(os.environ), list(sys.argv), list(sys.path), set(sys.modules)
     handlers = {
         name: list(lg.handlers)
@@ -126,7 +129,7 @@ def run_one(base, request: dict) -> int:
                 lg.handlers[:] = handlers.get(name, [])
         logging.root.handlers[:] = root_handlers
         session.catalog.clearCache()
-    return code
+    return code, round(time.perf_counter() - started, 3)
 
 
 def main() -> None:
@@ -137,11 +140,11 @@ def main() -> None:
     control.write(json.dumps({"ready": True}) + "\n")
     for line in sys.stdin:
         request = json.loads(line)
-        code = run_one(base, request)
-        if base.sparkContext._jsc is None:  # the job stopped Spark: this driver cannot serve another
-            control.write(json.dumps({"code": code, "reusable": False}) + "\n")
+        code, seconds = run_one(base, request)
+        reusable = base.sparkContext._jsc is not None  # a job that stopped Spark ends its driver
+        control.write(json.dumps({"code": code, "reusable": reusable, "seconds": seconds}) + "\n")
+        if not reusable:
             return
-        control.write(json.dumps({"code": code, "reusable": True}) + "\n")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from moto.glue import responses as glue_responses
 from moto.s3.models import s3_backends
 
 from orchestration.local.glue_pool import DriverDied, Pool
-from shared.spark import S3_ENDPOINT_ENV, SPARK_CONF_ENV
+from shared.spark import COMMON_CONF, LOCAL_CONF, S3_ENDPOINT_ENV, SPARK_CONF_ENV, s3a_conf
 
 # Glue arguments the Glue service itself consumes; the script still sees them, as on Glue.
 LOG_STORE_CONF = "spark.delta.logStore."
@@ -83,6 +83,7 @@ class LocalRun:
 
     def __init__(self, key: str, env: dict, request: dict, timeout_minutes: int | None):
         self.state, self.error, self.finished = RUNNING, None, None
+        self.script_seconds: float | None = None  # the job script's own wall time
         self.started = dt.datetime.now(dt.UTC)
         self.log_path = Path(request["log"])
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -98,7 +99,7 @@ class LocalRun:
         reusable, code = False, None
         try:
             answer = self._driver.run(request, deadline)
-            code, reusable = answer["code"], answer["reusable"]
+            code, reusable, self.script_seconds = answer["code"], answer["reusable"], answer["seconds"]
         except TimeoutError:
             self._stop_reason = self._stop_reason or TIMEOUT
         except DriverDied as died:
@@ -126,12 +127,27 @@ class LocalRun:
 
 
 def driver_env(args: dict) -> tuple[str, dict]:
-    """The environment of a driver for a job's arguments, and the pool key of its settings."""
-    confs = json.dumps(spark_confs(args.get("--conf")), sort_keys=True)
+    """The environment of a driver for a job's arguments, and the pool key of its settings: the
+    Spark settings the driver ends up with (shared.spark's, then the job's `--conf`), so jobs whose
+    `--conf` only repeats those share drivers."""
+    confs = spark_confs(args.get("--conf"))
     endpoint = _settings["endpoint"]
-    env = {**os.environ, S3_ENDPOINT_ENV: endpoint, "AWS_ENDPOINT_URL": endpoint, SPARK_CONF_ENV: confs}
+    effective = {**COMMON_CONF, **LOCAL_CONF, **s3a_conf(endpoint), **confs}
+    env = {
+        **os.environ,
+        S3_ENDPOINT_ENV: endpoint,
+        "AWS_ENDPOINT_URL": endpoint,
+        SPARK_CONF_ENV: json.dumps(confs, sort_keys=True),
+    }
     env.pop("PYTHONPATH", None)
-    return confs, env
+    return json.dumps(effective, sort_keys=True), env
+
+
+def prewarm() -> None:
+    """A driver with the settings every job gets (no `--conf` of its own), started with the runtime
+    so that it is warm when the first job runs; a job whose `--conf` changes nothing shares it."""
+    key, env = driver_env({})
+    _pool.prewarm(key, env, _settings["workdir"] / "glue" / "drivers")
 
 
 def launch(job, run) -> LocalRun:
@@ -245,6 +261,20 @@ def install() -> None:
     glue_models.FakeJobRun.as_dict = _as_dict(glue_models.FakeJobRun.as_dict)
     glue_responses.GlueResponse.batch_stop_job_run = batch_stop_job_run
     _installed = True
+
+
+def script_seconds() -> dict[str, float]:
+    """The job script's own seconds of each finished local run, by run id (what the runtime adds
+    to a run is its time less these)."""
+    found = {}
+    for backend in glue_models.glue_backends.values():
+        for regional in backend.values():
+            for job in regional.jobs.values():
+                for run in job.job_runs:
+                    local = getattr(run, "local", None)
+                    if local is not None and local.script_seconds is not None:
+                        found[run.job_run_id] = local.script_seconds
+    return found
 
 
 def stop_all() -> None:

@@ -76,6 +76,7 @@ class LocalAws:
         cfn_models.install()
         glue_runs.install()
         glue_runs.configure(self.endpoint, self.workdir)
+        glue_runs.prewarm()
         athena.install()
         athena.configure(self.endpoint, DEFAULT_REGION)
         # moto logs every request and every state failure it handles; the executions' histories

@@ -104,3 +104,32 @@ def test_a_failed_validation_check_fails_the_run_with_an_alert(aws, tmp_path):
     assert operate.list_keys(target, "archived/") == []
     assert len(operate.list_keys(target, "raw/")) == 1
     assert_conserved(target)
+
+
+def test_a_first_pass_without_order_items_validates_its_empty_tables_and_succeeds(aws, tmp_path):
+    """The order of events of a first drop: products and orders arrive, a pass runs and validates
+    before any order item exists. Every table the checks read exists (empty where no data came),
+    so Athena finds it, the checks pass and the files are archived; the items follow in a later pass."""
+    target = deployed(aws, "firstpass")
+    drop = tmp_path / "drop"
+    generate(drop, orders=40, days=1, seed=11)
+    items = tmp_path / "later" / "order_items"
+    items.parent.mkdir()
+    (drop / "order_items").rename(items)
+    finals, alerts, histories = run_drop(target, drop)
+
+    assert {f["status"] for f in finals} == {"SUCCEEDED"}, alerts
+    checks = [
+        c
+        for e in histories.values()
+        for c in (operate.state_output(e, "RunChecks") or {}).get("validation", [])
+    ]
+    assert checks and all(c["passed"] for c in checks), checks
+    assert operate.list_keys(target, "raw/") == []
+    empty = operate.athena_query(target, "select count(*) from silver.order_items")
+    assert empty["state"] == "SUCCEEDED" and empty["rows"] == [["0"]]
+
+    finals, alerts, _ = run_drop(target, items)
+    assert {f["status"] for f in finals} == {"SUCCEEDED"}, alerts
+    assert operate.list_keys(target, "raw/") == []
+    assert_conserved(target)
