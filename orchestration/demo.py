@@ -65,14 +65,17 @@ def gold_sample(target) -> dict:
     return {"columns": found["columns"], "rows": found["rows"]}
 
 
-def progress(stream):
+def progress(stream, started: float):
+    """Each state an execution enters, and its end, with the seconds since the demo started."""
+
     def on_event(execution: str, event: dict) -> None:
         details = event.get("stateEnteredEventDetails") or {}
-        kind = event["type"]
+        kind, at = event["type"], event["timestamp"].timestamp() - started
         if kind in ("TaskStateEntered", "MapStateEntered"):
-            print(f"  [{execution[:8]}] {details.get('name')}", file=stream, flush=True)
+            print(f"  {at:6.1f}s [{execution[:8]}] {details.get('name')}", file=stream, flush=True)
         elif kind in ("ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"):
-            print(f"  [{execution[:8]}] {kind.removeprefix('Execution').upper()}", file=stream, flush=True)
+            end = kind.removeprefix("Execution").upper()
+            print(f"  {at:6.1f}s [{execution[:8]}] {end}", file=stream, flush=True)
 
     return on_event
 
@@ -168,8 +171,9 @@ def run_demo(
             if scenario == POISONED:
                 poison(target)
             keys = operate.drop(target, [drop_dir])
-        print(f"{len(keys)} files dropped; following the executions", file=log, flush=True)
-        finals = operate.follow(target, progress(log), dropped_at)
+        deployed_in = round(time.time() - started, 1)
+        print(f"{len(keys)} files dropped at {deployed_in} s; following the executions", file=log, flush=True)
+        finals = operate.follow(target, progress(log, started), dropped_at)
         summary = summarise(target, finals, read_alerts(target, alerts_url), started)
         summary["seed"] = seed
         summary["dropped"] = len(keys)
