@@ -15,9 +15,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse
-
-from botocore.exceptions import ClientError
 
 from orchestration import operate
 from orchestration.deploy import deploy
@@ -26,7 +23,6 @@ from orchestration.local.server import LocalAws, free_port
 from orchestration.target import LOCAL_ENV, Target
 from shared.contract import BRONZE, GOLD, SILVER
 from shared.generate import generate
-from shared.runs import report_path
 from shared.spark import S3_ENDPOINT_ENV
 
 HAPPY, POISONED = "happy", "poisoned"
@@ -80,18 +76,6 @@ def progress(stream, started: float):
     return on_event
 
 
-def job_work_seconds(target, layer: str, run_id: str | None, name: str | None) -> float | None:
-    """The seconds a job run's own report gives for its work (the step, without the driver)."""
-    if not (run_id and name):
-        return None
-    uri = urlparse(report_path(f"s3://{target.outputs['DwhBucket']}/warehouse", run_id, layer, name))
-    try:
-        body = target.client("s3").get_object(Bucket=uri.netloc, Key=uri.path.lstrip("/"))["Body"].read()
-    except ClientError:
-        return None
-    return json.loads(body).get("seconds")
-
-
 def job_runs(target) -> list[dict]:
     """Every Glue job run of the deployment: which job, for what, its state, its seconds (start to
     end, as Glue counts them), the seconds of the job script (the local runtime's count) and of
@@ -101,16 +85,18 @@ def job_runs(target) -> list[dict]:
         for run in glue.get_job_runs(JobName=target.outputs[job])["JobRuns"]:
             arguments = run.get("Arguments", {})
             name = arguments.get("--dataset") or arguments.get("--table")
+            run_id = arguments.get("--run_id")
+            report = operate.run_report(target, run_id, layer, name) if run_id and name else None
             ended = run.get("CompletedOn")
             seconds = (ended - run["StartedOn"]).total_seconds() if ended else run.get("ExecutionTime")
             runs.append(
                 {
                     "job": run["JobName"],
                     "for": name,
-                    "run_id": arguments.get("--run_id"),
+                    "run_id": run_id,
                     "state": run["JobRunState"],
                     "seconds": round(seconds, 1) if seconds is not None else None,
-                    "work_seconds": job_work_seconds(target, layer, arguments.get("--run_id"), name),
+                    "work_seconds": (report or {}).get("seconds"),
                     "script_seconds": scripts.get(run["Id"]),
                 }
             )

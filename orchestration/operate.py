@@ -187,19 +187,26 @@ def athena_query(target, sql: str, timeout: float = 300) -> dict:
     return result
 
 
+def run_report(target, run_id: str, layer: str, name: str) -> dict | None:
+    """A Glue job's report of one run (`warehouse/_runs/<run id>/<layer>/<name>.json`), or None."""
+    s3 = target.client("s3")
+    key = f"warehouse/{RUNS_DIR}/{run_id}/{layer}/{name}.json"
+    try:
+        return json.loads(s3.get_object(Bucket=target.outputs["DwhBucket"], Key=key)["Body"].read())
+    except s3.exceptions.NoSuchKey:
+        return None
+
+
 def run_reports(target, run_ids: list[str]) -> dict[str, dict]:
     """The datasets part of `lakehouse run`'s summary, from the jobs' run reports: files from
     bronze's, row counts from silver's, summed over the runs (passes) given."""
-    s3, bucket = target.client("s3"), target.outputs["DwhBucket"]
     datasets = {}
     for dataset in DATASETS:
         total: dict = {"files": 0, "files_skipped": 0}
         for run_id in run_ids:
             for layer in ("bronze", "silver"):
-                key = f"warehouse/{RUNS_DIR}/{run_id}/{layer}/{dataset}.json"
-                try:
-                    report = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
-                except s3.exceptions.NoSuchKey:
+                report = run_report(target, run_id, layer, dataset)
+                if report is None:
                     continue
                 if layer == "bronze":
                     counts = file_counts(report["files"])

@@ -2,8 +2,9 @@
 
 A job run takes an idle driver started with the same Spark settings (the job definition's
 `--conf`), or starts one; when the run ends the driver goes back to the pool, unless the run
-killed it, ran out of time, was stopped or stopped Spark. A driver is started ahead for each job
-definition when the job is created, so the first run finds one ready. Drivers are process groups
+killed it, ran out of time, was stopped or stopped Spark. A driver is started ahead with the
+runtime, and for a job definition whose settings differ when the job is created, so the first
+run finds one ready. Drivers are process groups
 of their own: ending one ends its JVM too."""
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class Driver:
         self.ready.set()
 
     def _answer(self, deadline: float | None) -> dict:
-        """The driver's next answer line, or DriverDied when it exits or the deadline passes."""
+        """The driver's next answer line; TimeoutError past the deadline, DriverDied when it exits."""
         out = self.process.stdout
         while True:
             wait = None if deadline is None else max(0.0, deadline - time.monotonic())
@@ -96,7 +97,7 @@ class Pool:
         self._lock = threading.Lock()
         self._count = 0
 
-    def _start(self, key: str, env: dict, logs: Path) -> Driver:
+    def _start(self, env: dict, logs: Path) -> Driver:
         with self._lock:
             self._count += 1
             driver = Driver(env, logs / f"driver-{self._count}.log")
@@ -108,7 +109,7 @@ class Pool:
         with self._lock:
             if self._idle.get(key):
                 return
-        driver = self._start(key, env, logs)
+        driver = self._start(env, logs)
         self.release(key, driver)
 
     def acquire(self, key: str, env: dict, logs: Path) -> Driver:
@@ -119,7 +120,7 @@ class Pool:
                 if driver.alive():
                     return driver
                 self._all.discard(driver)
-        return self._start(key, env, logs)
+        return self._start(env, logs)
 
     def release(self, key: str, driver: Driver, reusable: bool = True) -> None:
         with self._lock:

@@ -263,26 +263,26 @@ def install() -> None:
     _installed = True
 
 
-def script_seconds() -> dict[str, float]:
-    """The job script's own seconds of each finished local run, by run id (what the runtime adds
-    to a run is its time less these)."""
-    found = {}
-    for backend in glue_models.glue_backends.values():
-        for regional in backend.values():
-            for job in regional.jobs.values():
-                for run in job.job_runs:
-                    local = getattr(run, "local", None)
-                    if local is not None and local.script_seconds is not None:
-                        found[run.job_run_id] = local.script_seconds
-    return found
-
-
-def stop_all() -> None:
-    """Stop every job run still running (the runtime is shutting down)."""
+def _local_runs():
+    """(run id, LocalRun) of every job run the local runner started, in every account and region."""
     for backend in glue_models.glue_backends.values():
         for regional in backend.values():
             for job in regional.jobs.values():
                 for run in job.job_runs:
                     if getattr(run, "local", None) is not None:
-                        run.local.stop()
+                        yield run.job_run_id, run.local
+
+
+def script_seconds() -> dict[str, float]:
+    """The job script's own seconds of each finished local run, by run id (what the runtime adds
+    to a run is its time less these)."""
+    return {
+        run_id: local.script_seconds for run_id, local in _local_runs() if local.script_seconds is not None
+    }
+
+
+def stop_all() -> None:
+    """Stop every job run still running (the runtime is shutting down)."""
+    for _, local in _local_runs():
+        local.stop()
     _pool.shutdown()
