@@ -76,20 +76,25 @@ demo-run: setup
 	@echo; echo "--- post-load validation (sql/validation/gold_reconciliation.sql): 0 failures expected ---"
 	$(BIN)/lakehouse query --warehouse $(DEMO)/warehouse --file sql/validation/gold_reconciliation.sql
 
+# Two pytest workers (pytest-xdist), each with its own Spark session (tests/conftest.py), given a
+# whole test file at a time: a module's local AWS runtime and fixtures stay in one process.
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+
 test: setup
-	$(BIN)/python -m pytest
+	$(PYTEST)
 
 # The two halves of `make test`, as CI's jobs run them: everything but the local AWS runtime, and
 # the local AWS runtime (tests/orchestration: deploy, Step Functions, Glue runs, Athena).
 test-unit: setup
-	$(BIN)/python -m pytest --ignore=tests/orchestration
+	$(PYTEST) --ignore=tests/orchestration
 
 test-integration: setup
-	$(BIN)/python -m pytest tests/orchestration
+	$(PYTEST) tests/orchestration
 
 # pytest exits 5 when no test is marked slow: that is not a failure.
 test-slow: setup
-	$(BIN)/python -m pytest -m slow || [ $$? -eq 5 ]
+	$(PYTEST) -m slow || [ $$? -eq 5 ]
 
 # The performance benchmark (not part of `make test`, about 25 minutes on 2 cores): full loads at
 # 100k and 1M orders against the floor, one-day runs into 10 and 100 days of history, 30 daily runs.
