@@ -79,14 +79,19 @@ def write_manifest(spark: SparkSession, warehouse: str, raw_root: str, dataset: 
         storage.write_json(spark, f"{folder}/page-{number:05d}.json", page)
 
 
+def reason_uri(raw_root: str, run_id: str, file: str) -> str:
+    """Where a rejected file's `.reason.json` goes: beside the file's place in the quarantine zone
+    (`quarantine/<run>/` next to the raw folder; on AWS in the raw bucket)."""
+    root = posixpath.dirname(absolute(raw_root).rstrip("/"))
+    return f"{posixpath.join(root, QUARANTINED, run_id)}/{file}.reason.json"
+
+
 def write_reasons(spark: SparkSession, raw_root: str, run_id: str, plans) -> None:
     """A `.reason.json` where each rejected file will land in the quarantine zone."""
-    root = absolute(raw_root).rstrip("/")
-    zone = posixpath.join(posixpath.dirname(root), QUARANTINED, run_id)
     for plan in plans:
         if plan.action == REJECT and plan.movable:
             storage.write_json(
                 spark,
-                f"{zone}/{plan.raw.file}.reason.json",
+                reason_uri(raw_root, run_id, plan.raw.file),
                 {"file": plan.raw.file, "reason": plan.reason, "detail": plan.detail, "run_id": run_id},
             )

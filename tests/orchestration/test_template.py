@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 
@@ -9,6 +10,7 @@ import pytest
 from cfnlint.decode.cfn_yaml import loads
 
 from orchestration.package import asl_path, package, template_path
+from shared.runs import reason_uri
 
 SUBSTITUTIONS = {
     "RawBucket",
@@ -196,7 +198,8 @@ def test_glue_jobs_leave_retries_to_step_functions_and_use_the_delta_log_store(t
         layer = name.removesuffix("Job").lower()
         assert props["Command"]["ScriptLocation"]["Fn::Sub"].endswith(f"/jobs/{layer}_job.py")
         assert (props["GlueVersion"], props["MaxRetries"]) == ("5.1", 0)
-        assert props["ExecutionProperty"]["MaxConcurrentRuns"] == 3
+        # As many concurrent runs as a layer's Map starts: more would fail ConcurrentRunsExceeded.
+        assert props["ExecutionProperty"]["MaxConcurrentRuns"] == {"Ref": "MapConcurrency"}
         args = props["DefaultArguments"]
         assert args["--datalake-formats"] == "delta"
         conf = args["--conf"]["Fn::Sub"]
@@ -230,3 +233,63 @@ def test_package_refuses_a_template_without_the_placeholder():
 def test_package_refuses_what_is_not_an_asl_document(asl):
     with pytest.raises(ValueError, match="state machine definition"):
         package(PLACEHOLDER_TEMPLATE, asl)
+
+
+def sub(value, names: dict[str, str]) -> str:
+    """A !Sub string (or a plain one) with the names given replaced."""
+    text = value["Fn::Sub"] if isinstance(value, dict) else value
+    for name, replacement in names.items():
+        text = text.replace("${" + name + "}", replacement)
+    return text
+
+
+def allowed(template, role: str, action: str, arn: str) -> bool:
+    """Whether one of the role's Allow statements names the action and matches the ARN."""
+    names = {"RawBucket.Arn": "arn:aws:s3:::raw-bucket", "RawBucket": "raw-bucket"}
+    return any(
+        statement["Effect"] == "Allow"
+        and action in as_list(statement["Action"])
+        and any(fnmatch.fnmatchcase(arn, sub(r, names)) for r in as_list(statement["Resource"]))
+        for name, statement in role_statements(template)
+        if name == role
+    )
+
+
+def test_the_glue_role_may_write_the_quarantine_reasons_bronze_writes(template):
+    raw = sub(
+        resources(template, "AWS::Glue::Job")["BronzeJob"]["Properties"]["DefaultArguments"]["--raw"],
+        {"RawBucket": "raw-bucket"},
+    )
+    uri = reason_uri(raw, "20260101T000000Z-abc", "orders/a file+%#é.csv")
+    assert uri.startswith("s3://raw-bucket/quarantine/")
+    arn = "arn:aws:s3:::" + uri.removeprefix("s3://")
+    assert allowed(template, "GlueJobRole", "s3:PutObject", arn)
+    assert not allowed(template, "GlueJobRole", "s3:PutObject", "arn:aws:s3:::raw-bucket/raw/orders/a.csv")
+
+
+def test_the_jobs_do_not_ask_for_the_glue_catalog_in_spark(template):
+    """The jobs read Delta by path and register tables through the Glue API; Spark's Glue catalog
+    client would need glue:CreateDatabase on `default` at session start."""
+    for job in resources(template, "AWS::Glue::Job").values():
+        assert "--enable-glue-datacatalog" not in job["Properties"]["DefaultArguments"]
+    resources_named = [json.dumps(s.get("Resource")) for _, s in role_statements(template)]
+    assert not [r for r in resources_named if "database/default" in r]
+
+
+def test_a_failed_execution_alerts_even_when_no_catch_saw_it(template):
+    rule = resources(template, "AWS::Events::Rule")["RunEndedAbnormallyRule"]["Properties"]
+    assert set(rule["EventPattern"]["detail"]["status"]) == {"FAILED", "TIMED_OUT", "ABORTED"}
+
+
+def test_the_state_machine_has_a_timeout_and_reads_a_cause_only_where_there_is_one():
+    asl = json.loads(asl_path().read_text())
+    assert 0 < asl["TimeoutSeconds"] <= 86400
+    states = asl["States"]
+    readers = [
+        name for name, state in states.items() if "$.error.Cause" in json.dumps(state.get("Parameters"))
+    ]
+    assert readers == ["AlertMessage"]
+    into = [name for name, state in states.items() if "AlertMessage" in json.dumps(state)]
+    assert into == ["ErrorHasCause?"]
+    choice = states["ErrorHasCause?"]["Choices"]
+    assert choice == [{"Variable": "$.error.Cause", "IsPresent": True, "Next": "AlertMessage"}]
