@@ -10,7 +10,7 @@ succeeded."""
 from __future__ import annotations
 
 import posixpath
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 from pyspark.sql import SparkSession
 
@@ -48,9 +48,11 @@ def raw_key_prefix(raw_root: str) -> str:
 
 
 def moves(plans, raw_root: str, run_id: str) -> list[dict]:
-    """{key, target, size} for each file bronze decided on: ingested and skipped files go to
-    `archived/<run_id>/<file>`, rejected ones to `quarantine/<run_id>/<file>` (keys of the raw
-    bucket; the run id keeps a re-sent file from overwriting the one archived before)."""
+    """{key, source, target, size} for each file bronze decided on: ingested and skipped files go
+    to `archived/<run_id>/<file>`, rejected ones to `quarantine/<run_id>/<file>` (keys of the raw
+    bucket; the run id keeps a re-sent file from overwriting the one archived before). `source` is
+    the key URL-encoded, as S3's CopyObject requires of CopySource (a space, `+`, `%`, `#` or a
+    non-ASCII letter sent as is names another key or none); Step Functions cannot encode."""
     prefix = raw_key_prefix(raw_root)
     parent = posixpath.dirname(prefix)
     entries = []
@@ -61,6 +63,7 @@ def moves(plans, raw_root: str, run_id: str) -> list[dict]:
         entries.append(
             {
                 "key": posixpath.join(prefix, plan.raw.file),
+                "source": quote(posixpath.join(prefix, plan.raw.file), safe="/"),
                 "target": posixpath.join(parent, zone, run_id, plan.raw.file),
                 "size": plan.raw.size,
             }

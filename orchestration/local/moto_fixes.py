@@ -469,6 +469,10 @@ def _fix_integration_endpoint() -> None:
     binds, whatever localhost resolves to first; without it moto's behaviour is unchanged. moto's
     modules import the function by name, so the replacement is set on every loaded interpreter
     module that holds it and on the defining module (for modules imported later).
+
+    The S3 client also sends CopySource as the state gave it, as Step Functions does: botocore
+    would URL-encode a string CopySource first, so a state that passes a raw key (S3 requires it
+    encoded: `%41` or `#` sent as is names another object or none) worked here and failed on AWS.
     """
     import importlib
     import sys
@@ -488,12 +492,13 @@ def _fix_integration_endpoint() -> None:
     def boto_client_for(region: str, service: str, state_credentials: Any = None):
         import boto3
         from botocore.config import Config
+        from botocore.handlers import handle_copy_source_param
         from moto.core.models import botocore_stubber
 
         if _port is None or botocore_stubber.enabled:
             return original(region=region, service=service, state_credentials=state_credentials)
         timeout = boto_client.TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS
-        return boto3.client(
+        client = boto3.client(
             aws_access_key_id="ak",
             region_name=region,
             service_name=service,
@@ -506,6 +511,12 @@ def _fix_integration_endpoint() -> None:
             ),
             endpoint_url=f"http://127.0.0.1:{_port}",
         )
+        if service == "s3":
+            for operation in ("CopyObject", "UploadPartCopy"):
+                client.meta.events.unregister(
+                    f"before-parameter-build.s3.{operation}", handle_copy_source_param
+                )
+        return client
 
     for name, module in list(sys.modules.items()):
         if name.startswith(_SFN_PARSER) and getattr(module, "boto_client_for", None) is original:

@@ -293,3 +293,12 @@ def test_the_state_machine_has_a_timeout_and_reads_a_cause_only_where_there_is_o
     assert into == ["ErrorHasCause?"]
     choice = states["ErrorHasCause?"]["Choices"]
     assert choice == [{"Variable": "$.error.Cause", "IsPresent": True, "Next": "AlertMessage"}]
+
+
+def test_an_archive_page_leaves_nothing_in_the_pages_map_result():
+    """A Map's result holds every iteration's output (256 KB at most): a page's iteration must not
+    end with its page."""
+    archive = json.loads(asl_path().read_text())["States"]["Archive"]["ItemProcessor"]["States"]
+    page = archive["ArchivePages"]["ItemProcessor"]
+    last = [s for s in page["States"].values() if s.get("End")]
+    assert [s.get("OutputPath", "$") for s in last] == [None]
