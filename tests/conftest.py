@@ -24,6 +24,7 @@ LONGEST_FIRST = (
     "tests/orchestration/test_local_pipeline.py",
     "tests/test_crash.py",
     "tests/orchestration/test_release.py",
+    "tests/orchestration/test_hostile_names.py",
     "tests/orchestration/test_deploy.py",
     "tests/test_concurrency.py",
     "tests/shared/test_maintain.py",
