@@ -20,7 +20,9 @@ from shared.warehouse import absolute
 
 RUNS_DIR = "_runs"
 ARCHIVED, QUARANTINED = "archived", "quarantine"
-PAGE_SIZE = 200  # files per manifest page: ~40 KB of JSON, far below the 256 KB state payload limit
+# Files per manifest page: with keys of ordinary length about 60 KB of compact JSON, far below the
+# 256 KB state payload limit (keys near S3's 1,024 bytes would not fit 200 to a page).
+PAGE_SIZE = 200
 
 
 def run_dir(warehouse: str, run_id: str) -> str:
@@ -60,10 +62,11 @@ def moves(plans, raw_root: str, run_id: str) -> list[dict]:
         if plan.action not in (INGEST, SKIP, REJECT) or not plan.movable:
             continue
         zone = QUARANTINED if plan.action == REJECT else ARCHIVED
+        key = posixpath.join(prefix, plan.raw.file)
         entries.append(
             {
-                "key": posixpath.join(prefix, plan.raw.file),
-                "source": quote(posixpath.join(prefix, plan.raw.file), safe="/"),
+                "key": key,
+                "source": quote(key, safe="/"),
                 "target": posixpath.join(parent, zone, run_id, plan.raw.file),
                 "size": plan.raw.size,
             }

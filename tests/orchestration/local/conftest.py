@@ -8,6 +8,7 @@ import os
 import socket
 import urllib.request
 
+import boto3
 import pytest
 
 from orchestration.local import moto_fixes
@@ -75,3 +76,13 @@ def moto_endpoint():
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
+
+
+@pytest.fixture(scope="module")
+def client(moto_endpoint):
+    """`client("s3")`: a boto3 client of that service against the module's moto server."""
+
+    def make(service: str):
+        return boto3.client(service, endpoint_url=moto_endpoint, region_name=REGION)
+
+    return make

@@ -7,19 +7,12 @@ from __future__ import annotations
 
 import json
 
-import boto3
 import pytest
 
 from orchestration.package import asl_path
-from tests.orchestration.local.conftest import REGION
 from tests.orchestration.local.test_moto_fixes import _run
 
 ALERT_STATES = ("ErrorHasCause?", "AlertMessage", "AlertMessageWithoutCause")
-
-
-@pytest.fixture(scope="module")
-def client(moto_endpoint):
-    return lambda service: boto3.client(service, endpoint_url=moto_endpoint, region_name=REGION)
 
 
 def alert_machine() -> dict:

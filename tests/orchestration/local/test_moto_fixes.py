@@ -13,7 +13,6 @@ import time
 import urllib.request
 import uuid
 
-import boto3
 import pytest
 
 from orchestration.local import moto_fixes
@@ -31,14 +30,6 @@ def moto_job_runs(monkeypatch):
     glue_runs = sys.modules.get("orchestration.local.glue_runs")
     if glue_runs is not None:
         monkeypatch.setattr(glue_runs, "launch", lambda backend, run: None)
-
-
-@pytest.fixture(scope="module")
-def client(moto_endpoint):
-    def make(service: str):
-        return boto3.client(service, endpoint_url=moto_endpoint, region_name=REGION)
-
-    return make
 
 
 def _name(prefix: str) -> str:
