@@ -32,6 +32,8 @@ import time
 import uuid
 from typing import Any
 
+from orchestration.local import sfn_quotas
+
 LOG = logging.getLogger(__name__)
 
 MOTO_VERSION = "5.2.5"
@@ -66,6 +68,7 @@ def install() -> None:
         _fix_aws_sdk_casing()
         _fix_kms_key_id_header()
         _fix_definite_json_paths()
+        sfn_quotas.install()
         _installed = True
 
 

@@ -43,24 +43,26 @@ def _state_machine(client, definition: dict) -> str:
     ]
 
 
-def _wait(client, execution_arn: str) -> dict:
+def _wait(client, execution_arn: str, seconds: float = DEADLINE_SECONDS) -> dict:
     sfn = client("stepfunctions")
-    deadline = time.monotonic() + DEADLINE_SECONDS
+    deadline = time.monotonic() + seconds
     while True:
         described = sfn.describe_execution(executionArn=execution_arn)
         if described["status"] != "RUNNING":
             return described
         if time.monotonic() > deadline:
-            pytest.fail(f"execution still RUNNING after {DEADLINE_SECONDS}s: {execution_arn}")
+            pytest.fail(f"execution still RUNNING after {seconds}s: {execution_arn}")
         time.sleep(0.1)
 
 
-def _run(client, definition: dict, execution_input: dict | None = None) -> dict:
+def _run(
+    client, definition: dict, execution_input: dict | None = None, seconds: float = DEADLINE_SECONDS
+) -> dict:
     arn = _state_machine(client, definition)
     started = client("stepfunctions").start_execution(
         stateMachineArn=arn, input=json.dumps(execution_input or {})
     )
-    return _wait(client, started["executionArn"])
+    return _wait(client, started["executionArn"], seconds)
 
 
 def _executions(client, state_machine_arn: str, count: int) -> list[dict]:
