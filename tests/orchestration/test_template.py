@@ -245,7 +245,15 @@ def sub(value, names: dict[str, str]) -> str:
 
 def allowed(template, role: str, action: str, arn: str) -> bool:
     """Whether one of the role's Allow statements names the action and matches the ARN."""
-    names = {"RawBucket.Arn": "arn:aws:s3:::raw-bucket", "RawBucket": "raw-bucket"}
+    names = {
+        "RawBucket.Arn": "arn:aws:s3:::raw-bucket",
+        "RawBucket": "raw-bucket",
+        "DwhBucket.Arn": "arn:aws:s3:::dwh-bucket",
+        "AWS::Partition": "aws",
+        "AWS::Region": "us-east-1",
+        "AWS::AccountId": "123456789012",
+        "Environment": "dev",
+    }
     return any(
         statement["Effect"] == "Allow"
         and action in as_list(statement["Action"])
@@ -274,6 +282,34 @@ def test_the_jobs_do_not_ask_for_the_glue_catalog_in_spark(template):
         assert "--enable-glue-datacatalog" not in job["Properties"]["DefaultArguments"]
     resources_named = [json.dumps(s.get("Resource")) for _, s in role_statements(template)]
     assert not [r for r in resources_named if "database/default" in r]
+
+
+def test_the_pipeline_role_may_run_the_archive_distributed_map(template):
+    """A Distributed Map starts child executions of its own state machine, follows and stops them,
+    and its ItemReader reads the manifest page."""
+    maps = [
+        state
+        for state in _all_states(json.loads(asl_path().read_text())["States"])
+        if state.get("ItemProcessor", {}).get("ProcessorConfig", {}).get("Mode") == "DISTRIBUTED"
+    ]
+    assert [m["ItemReader"]["Parameters"]["Bucket"] for m in maps] == ["${DwhBucket}"]
+    machine = "arn:aws:states:us-east-1:123456789012:stateMachine:lakehouse-dev-pipeline"
+    child = f"arn:aws:states:us-east-1:123456789012:execution:lakehouse-dev-pipeline/{maps[0]['Label']}:1a2b"
+    page = "arn:aws:s3:::dwh-bucket/warehouse/_runs/r1/archive/orders/page-00000.json"
+    assert allowed(template, "StateMachineRole", "states:StartExecution", machine)
+    assert allowed(template, "StateMachineRole", "states:DescribeExecution", child)
+    assert allowed(template, "StateMachineRole", "states:StopExecution", child)
+    assert allowed(template, "StateMachineRole", "s3:GetObject", page)
+
+
+def _all_states(states: dict):
+    for state in states.values():
+        yield state
+        for nested in ("ItemProcessor", "Iterator"):
+            if nested in state:
+                yield from _all_states(state[nested]["States"])
+        for branch in state.get("Branches", []):
+            yield from _all_states(branch["States"])
 
 
 def test_a_failed_execution_alerts_even_when_no_catch_saw_it(template):
