@@ -20,9 +20,11 @@ from shared.warehouse import absolute
 
 RUNS_DIR = "_runs"
 ARCHIVED, QUARANTINED = "archived", "quarantine"
-# Files per manifest page: about 34 KB of compact JSON with the generator's file names (measured),
-# far below the 256 KB state payload limit; keys longer than about 400 bytes (fewer with many
-# characters to encode) would not fit 200 to a page.
+# Files per manifest page (about 34 KB of JSON with the generator's names, measured). The Archive
+# state reads a page with a Distributed Map's ItemReader, not into its own payload, and runs one
+# child execution per file: a page costs the execution a few history events, so fewer, larger pages
+# cost fewer. Its ListObjectsV2 of the pages returns at most 1,000 of them (200,000 files of a
+# dataset in one run; the rest stay in raw and the next run, which skips what bronze holds, moves them).
 PAGE_SIZE = 200
 
 
