@@ -10,6 +10,10 @@ which fails without it:
 - **256 KB per state result**: moto checks a Task's result and every state's output, but not the
   result a Map or Parallel state gathers from its iterations or branches. On AWS that result is
   subject to the same payload quota even when ResultPath discards it.
+- **A Distributed Map's failed children fail the Map**: with no ToleratedFailureCount or
+  ToleratedFailurePercentage (or past them), a failed child execution fails the Map with
+  `States.ExceedToleratedFailureThreshold`, which a Catch can take. moto counts the failure and
+  lets the Map succeed.
 - **25,000 history events per execution**: moto keeps any number. On AWS an execution whose
   history reaches the quota fails. A Distributed Map's child executions have histories of their
   own (moto gives them their own event manager too), so they count apart. AWS does not document the
@@ -39,6 +43,7 @@ def install() -> None:
             return
         _terminal_errors_are_not_caught()
         _map_and_parallel_results_within_payload_quota()
+        _distributed_map_failures_fail_the_map()
         _history_within_event_quota()
         _installed = True
 
@@ -61,18 +66,12 @@ def _terminal_errors_are_not_caught() -> None:
     decl._eval_body = _eval_body
 
 
-def _payload_error(env, state_name: str):
-    """The FailureEventException moto raises for an oversized Task result, for any state."""
+def _state_error(env, error_type, cause: str):
+    """A FailureEventException for the state being evaluated, as moto raises its own."""
     api = importlib.import_module(f"{_SFN_PARSER}.api")
     failure = importlib.import_module(f"{_SFN_PARSER}.asl.component.common.error_name.failure_event")
     names = importlib.import_module(f"{_SFN_PARSER}.asl.component.common.error_name.states_error_name")
-    types = importlib.import_module(f"{_SFN_PARSER}.asl.component.common.error_name.states_error_name_type")
     details = importlib.import_module(f"{_SFN_PARSER}.asl.eval.event.event_detail")
-    error_type = types.StatesErrorNameType.StatesStatesDataLimitExceeded
-    cause = (
-        f"The state '{state_name}' produced a result with a size exceeding the maximum number of "
-        f"bytes service limit ({MAX_PAYLOAD_BYTES} bytes)."
-    )
     return failure.FailureEventException(
         failure_event=failure.FailureEvent(
             env=env,
@@ -85,6 +84,31 @@ def _payload_error(env, state_name: str):
             ),
         )
     )
+
+
+def _error_type(name: str):
+    module = f"{_SFN_PARSER}.asl.component.common.error_name.states_error_name_type"
+    return getattr(importlib.import_module(module).StatesErrorNameType, name)
+
+
+def _distributed_map_failures_fail_the_map() -> None:
+    """After a Map Run's children ended: more failed items than tolerated (both thresholds 0 by
+    default) fail the Map with States.ExceedToleratedFailureThreshold."""
+    module = f"{_SFN_PARSER}.asl.component.state.exec.state_map.iteration.distributed_iteration_component"
+    component = importlib.import_module(module).DistributedIterationComponent
+    original = component._map_run
+
+    def _map_run(self, env, eval_input) -> None:
+        original(self, env, eval_input)
+        record = eval_input.map_run_record
+        failed, total = record.item_counter.failed.get(), record.item_counter.total.get()
+        over_count = failed > (record.tolerated_failure_count or 0)
+        over_share = failed * 100 > (record.tolerated_failure_percentage or 0) * max(total, 1)
+        if failed and over_count and over_share:
+            cause = f"The Map Run failed: {failed} of {total} items failed, more than tolerated."
+            raise _state_error(env, _error_type("StatesExceedToleratedFailureThreshold"), cause)
+
+    component._map_run = _map_run
 
 
 def _map_and_parallel_results_within_payload_quota() -> None:
@@ -100,7 +124,11 @@ def _map_and_parallel_results_within_payload_quota() -> None:
         def _eval_execution(self, env) -> None:
             original(self, env)
             if env.stack and not quotas.is_within_size_quota(env.stack[-1]):
-                raise _payload_error(env, self.name)
+                cause = (
+                    f"The state '{self.name}' produced a result with a size exceeding the maximum "
+                    f"number of bytes service limit ({MAX_PAYLOAD_BYTES} bytes)."
+                )
+                raise _state_error(env, _error_type("StatesStatesDataLimitExceeded"), cause)
 
         return _eval_execution
 

@@ -3,7 +3,9 @@ as it would on AWS, and would end otherwise on moto alone."""
 
 from __future__ import annotations
 
-from tests.orchestration.local.test_moto_fixes import _run
+import json
+
+from tests.orchestration.local.test_moto_fixes import _name, _run
 
 CATCH_ALL = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Caught"}]
 CAUGHT = {"Type": "Pass", "End": True}
@@ -91,3 +93,40 @@ def test_an_execution_fails_when_its_history_reaches_25000_events(client):
             break
         token = {"nextToken": page["nextToken"]}
     assert (len(events), events[-1]["type"]) == (25_000, "ExecutionFailed")
+
+
+def test_a_failed_child_of_a_distributed_map_fails_the_map_where_a_catch_takes_it(client):
+    s3, bucket = client("s3"), _name("items")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="items.json", Body=json.dumps([{"ok": True}, {"ok": False}]).encode())
+    check = {
+        "Type": "Choice",
+        "Choices": [{"Variable": "$.ok", "BooleanEquals": True, "Next": "Fine"}],
+        "Default": "Broken",
+    }
+    child = {
+        "StartAt": "Check",
+        "States": {"Check": check, "Fine": {"Type": "Succeed"}, "Broken": {"Type": "Fail", "Error": "Boom"}},
+    }
+    reader = {
+        "Resource": "arn:aws:states:::s3:getObject",
+        "ReaderConfig": {"InputType": "JSON"},
+        "Parameters": {"Bucket": bucket, "Key": "items.json"},
+    }
+    distributed = {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, **child}
+    definition = {
+        "StartAt": "Each",
+        "States": {
+            "Each": {
+                "Type": "Map",
+                "ItemReader": reader,
+                "ItemProcessor": distributed,
+                "Catch": CATCH_ALL,
+                "End": True,
+            },
+            "Caught": {"Type": "Pass", "InputPath": "$.error", "End": True},
+        },
+    }
+    result = _run(client, definition, {})
+    assert result["status"] == "SUCCEEDED", result
+    assert json.loads(result["output"])["Error"] == "States.ExceedToleratedFailureThreshold"
