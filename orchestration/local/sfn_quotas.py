@@ -26,7 +26,6 @@ import importlib
 import threading
 from typing import Any
 
-MAX_PAYLOAD_BYTES = 256 * 1024
 MAX_HISTORY_EVENTS = 25_000
 TERMINAL_ERRORS = ("States.DataLimitExceeded", "States.Runtime")
 
@@ -126,7 +125,7 @@ def _map_and_parallel_results_within_payload_quota() -> None:
             if env.stack and not quotas.is_within_size_quota(env.stack[-1]):
                 cause = (
                     f"The state '{self.name}' produced a result with a size exceeding the maximum "
-                    f"number of bytes service limit ({MAX_PAYLOAD_BYTES} bytes)."
+                    f"number of bytes service limit ({quotas.MAX_STATE_SIZE_UTF8_BYTES} bytes)."
                 )
                 raise _state_error(env, _error_type("StatesStatesDataLimitExceeded"), cause)
 
