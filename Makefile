@@ -8,7 +8,7 @@ export LAKEHOUSE_JAR_CACHE := $(JAR_CACHE)
 
 .PHONY: setup lock lock-tools setup-browser demo demo-soak demo-run test test-unit test-integration test-slow bench screenshot lint format clean package deploy
 
-setup: $(VENV)/.installed $(JAR_CACHE)/.warm-delta-s3a
+setup: $(VENV)/.installed $(JAR_CACHE)/.warm-jars-2 $(LOGSTORE_JAR)
 
 # The venv is made anew from the lock: exactly the pinned set (--no-deps: nothing resolved at
 # install time; setuptools too, the project's build backend), then the project without its
@@ -37,8 +37,14 @@ lock:
 	mv $(LOCK).new $(LOCK)
 	rm -rf var/lock-venv
 
+# The Delta log store the Glue jobs load (--extra-jars; logstore/pom.xml): built with Maven, Java 17.
+LOGSTORE_JAR := logstore/target/lakehouse-logstore-1.0.0.jar
+$(LOGSTORE_JAR): logstore/pom.xml $(shell find logstore/src -name '*.java')
+	mvn -q -B -f logstore/pom.xml package
+	@test -f $@
+
 # Spark resolves the Delta jars from Maven Central once; later starts use the cache.
-$(JAR_CACHE)/.warm-delta-s3a: $(VENV)/.installed
+$(JAR_CACHE)/.warm-jars-2: $(VENV)/.installed
 	$(BIN)/python -m shared.spark
 	@mkdir -p $(JAR_CACHE) && touch $@
 
@@ -177,7 +183,7 @@ lint: $(VENV)/.installed $(STATELINT_STAMP) $(ACTIONLINT_STAMP) $(CHECKOV_STAMP)
 
 # The wheel, the packaged template and the Glue code bundle (with its MANIFEST.json) in dist/:
 # the CI package job's artifact, which the deploy workflow deploys.
-package: $(VENV)/.installed
+package: $(VENV)/.installed $(LOGSTORE_JAR)
 	rm -rf dist
 	$(BIN)/pip wheel --quiet --no-deps --wheel-dir dist .
 	$(BIN)/python -m orchestration.package --out dist/template.json --bundle dist/glue
@@ -185,7 +191,7 @@ package: $(VENV)/.installed
 # Deploy + smoke run + Athena views (orchestration/release.py), the script the deploy workflow runs.
 # ENV=local: the local runtime (one is started for the release if none is listening).
 ENV ?= local
-deploy: $(VENV)/.installed $(if $(filter local,$(ENV)),$(JAR_CACHE)/.warm-delta-s3a)
+deploy: $(VENV)/.installed $(LOGSTORE_JAR) $(if $(filter local,$(ENV)),$(JAR_CACHE)/.warm-jars-2)
 	$(BIN)/lakehouse release $(if $(filter local,$(ENV)),--local,--env $(ENV)) \
 		$(if $(BUNDLE),--bundle $(BUNDLE)) $(if $(CODE_VERSION),--code-version $(CODE_VERSION)) \
 		$(if $(SMOKE),--smoke $(SMOKE))
@@ -195,4 +201,4 @@ format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf var .pytest_cache .ruff_cache
+	rm -rf var .pytest_cache .ruff_cache logstore/target

@@ -33,8 +33,6 @@ def deploy_options(args: argparse.Namespace, target: Target) -> dict:
     from orchestration.deploy import read_bundle
 
     parameters = dict(p.split("=", 1) for p in args.parameter)
-    if target.endpoint:
-        parameters.setdefault("MapConcurrency", "1")  # single-writer Delta log store locally
     return {
         "parameters": parameters,
         "files": read_bundle(args.bundle) if args.bundle else None,

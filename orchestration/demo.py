@@ -26,7 +26,6 @@ from shared.generate import generate
 from shared.spark import S3_ENDPOINT_ENV
 
 HAPPY, POISONED = "happy", "poisoned"
-LOCAL_PARAMETERS = {"MapConcurrency": "1"}  # the local runtime's Delta log store is single-writer
 GOLD_SAMPLE = "select * from gold.daily_sales order by date limit 5"
 VERBS = {"TaskStateEntered": "started", "MapStateEntered": "started", "ExecutionFailed": "FAILED"}
 
@@ -146,7 +145,7 @@ def run_demo(
     seed = random.SystemRandom().randrange(1, 10**9) if seed is None else seed
     with LocalAws(port=port or free_port(), workdir=workdir) as aws:
         print(f"local AWS runtime at {aws.endpoint}", file=log, flush=True)
-        deploy(LOCAL_ENV, aws.endpoint, LOCAL_PARAMETERS, log=lambda m: print(m, file=log, flush=True))
+        deploy(LOCAL_ENV, aws.endpoint, {}, log=lambda m: print(m, file=log, flush=True))
         target = Target(LOCAL_ENV, aws.endpoint)
         alerts_url = subscribe_alerts(target)
         with tempfile.TemporaryDirectory() as folder:

@@ -22,11 +22,15 @@ from botocore.exceptions import ClientError
 
 from orchestration.package import asl_path, package, template_path
 from orchestration.sqlnames import qualify_databases
+from shared.errors import UserError
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bronze", "silver", "gold", "shared")
 JOBS = {"bronze": "bronze/job.py", "silver": "silver/job.py", "gold": "gold/job.py"}
 SQL_DIRS = ("validation", "views")  # shipped as sql/<dir>/<name>.sql
+# The Delta log store the jobs load with --extra-jars (logstore/, built by `make setup`).
+LOGSTORE_JAR = ROOT / "logstore" / "target" / "lakehouse-logstore-1.0.0.jar"
+LOGSTORE_KEY = "jars/lakehouse-logstore.jar"
 MANIFEST = "MANIFEST.json"  # written by `make package` beside the bundle
 DONE = {"CREATE_COMPLETE", "UPDATE_COMPLETE"}
 FAILED_SUFFIXES = ("_FAILED", "ROLLBACK_COMPLETE", "ROLLBACK_IN_PROGRESS")
@@ -57,7 +61,9 @@ def code_zip() -> bytes:
 
 def bundle() -> dict[str, bytes]:
     """The environment-independent code bundle: {key under code/<version>/: content}."""
-    files = {"lakehouse.zip": code_zip()}
+    if not LOGSTORE_JAR.is_file():
+        raise UserError(f"{LOGSTORE_JAR.relative_to(ROOT)} is not built: run `make setup`")
+    files = {"lakehouse.zip": code_zip(), LOGSTORE_KEY: LOGSTORE_JAR.read_bytes()}
     for name, script in JOBS.items():
         # Not `<layer>.py`: Glue puts the script's folder first on sys.path, where a file named
         # like the package would shadow it.

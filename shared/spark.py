@@ -21,8 +21,24 @@ from shared.errors import UserError
 
 DELTA_VERSION = "3.3.2"
 DELTA_PACKAGES = (f"io.delta:delta-spark_2.12:{DELTA_VERSION}", f"io.delta:delta-storage:{DELTA_VERSION}")
-# S3A for the local AWS runtime: the hadoop-aws of Spark 3.5's Hadoop (3.3.4) and its AWS SDK.
-S3A_PACKAGES = ("org.apache.hadoop:hadoop-aws:3.3.4",)
+# S3A for the local AWS runtime: the hadoop-aws of Spark 3.5's Hadoop (3.3.4) and its AWS SDK,
+# and the AWS SDK v2 S3 client that Glue 5.1 has on its classpath too, which the jobs' Delta log
+# store (logstore/, named in the jobs' --extra-jars) uses; the version is logstore/pom.xml's.
+AWS_SDK_V2_VERSION = "2.29.52"
+S3A_PACKAGES = (
+    "org.apache.hadoop:hadoop-aws:3.3.4",
+    f"software.amazon.awssdk:s3:{AWS_SDK_V2_VERSION}",
+    f"software.amazon.awssdk:url-connection-client:{AWS_SDK_V2_VERSION}",
+)
+# The SDK's other HTTP clients (and their Netty, which would shadow Spark's): not used.
+S3A_EXCLUDES = ",".join(
+    f"{group}:{artifact}"
+    for group, artifact in (
+        ("software.amazon.awssdk", "netty-nio-client"),
+        ("software.amazon.awssdk", "apache-client"),
+        ("org.slf4j", "slf4j-api"),  # Spark has its own (2.x)
+    )
+)
 # Set (by the local Glue runner) to the local AWS runtime's endpoint: `s3://` then goes through S3A
 # to it, as `s3://` goes to S3 on Glue.
 S3_ENDPOINT_ENV = "LAKEHOUSE_S3_ENDPOINT"
@@ -126,6 +142,7 @@ def get_spark(app_name: str = "lakehouse", master: str | None = None, extra_conf
         if os.environ.get(S3_ENDPOINT_ENV):
             packages += S3A_PACKAGES
             conf.update(s3a_conf(os.environ[S3_ENDPOINT_ENV]))
+            conf["spark.jars.excludes"] = S3A_EXCLUDES
         conf["spark.jars.packages"] = ",".join(packages)
         conf["spark.jars.ivy"] = str(jar_cache())
         builder = builder.master(master or os.environ.get("LAKEHOUSE_SPARK_MASTER", "local[*]"))
@@ -142,7 +159,11 @@ if __name__ == "__main__":
     # `python -m shared.spark`: start and stop one session so the jar cache is filled.
     # With S3A too: the local AWS runtime's jobs need it, and the first use must not download.
     session = get_spark(
-        "lakehouse-setup", extra_conf={"spark.jars.packages": ",".join(DELTA_PACKAGES + S3A_PACKAGES)}
+        "lakehouse-setup",
+        extra_conf={
+            "spark.jars.packages": ",".join(DELTA_PACKAGES + S3A_PACKAGES),
+            "spark.jars.excludes": S3A_EXCLUDES,
+        },
     )
     print(f"Spark {session.version} with Delta Lake {DELTA_VERSION} ready")
     session.stop()

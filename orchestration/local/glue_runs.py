@@ -1,23 +1,26 @@
 """Glue job runs that run: each StartJobRun on the local AWS runtime executes the job's real script
 (ScriptLocation, from the artifacts bucket) with its arguments and its `--extra-py-files` first on
 the path, on a warm local Spark driver (orchestration.local.glue_pool) whose `s3://` goes through
-S3A to the runtime. The run's state follows the script: RUNNING while it runs, SUCCEEDED on exit
-0, FAILED with the error line as ErrorMessage (also when it kills its driver), TIMEOUT after the
-run's Timeout (minutes), STOPPED after BatchStopJobRun (both end the driver). moto's own MaxConcurrentRuns
-check sees these states, so excess runs fail with ConcurrentRunsExceededException as on AWS.
+S3A to the runtime. The driver gets every `--conf` of the job unchanged and the jars its
+`--extra-jars` names (fetched from the runtime's S3), beside what Glue 5.1 provides (Spark, Delta,
+S3 and the AWS SDK v2 S3 client: shared.spark). The run's state follows the script: RUNNING
+while it runs, SUCCEEDED on exit 0, FAILED with the error line as ErrorMessage (also when it
+kills its driver), TIMEOUT after the run's Timeout (minutes), STOPPED after BatchStopJobRun (both
+end the driver). moto's own MaxConcurrentRuns check sees these states, so excess runs fail with
+ConcurrentRunsExceededException as on AWS.
 
-What differs from Glue, on purpose: `--conf` settings are applied except S3DynamoDBLogStore's
-(its jar is not obtainable here; local runs use the single-driver log store, which is why the
-local deploy runs the Map iterations one at a time); workers are one local[*] Spark driver."""
+What differs from Glue: workers are one local[*] Spark driver, with the memory of this machine."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
 import threading
 import time
+import uuid
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -28,9 +31,6 @@ from moto.s3.models import s3_backends
 from orchestration.local.glue_pool import DriverDied, Pool
 from shared.spark import COMMON_CONF, LOCAL_CONF, S3_ENDPOINT_ENV, SPARK_CONF_ENV, s3a_conf
 
-# Glue arguments the Glue service itself consumes; the script still sees them, as on Glue.
-LOG_STORE_CONF = "spark.delta.logStore."
-DYNAMODB_LOG_STORE = "S3DynamoDBLogStore"
 ERROR_LINE = re.compile(r"^\s*([\w.]+(Error|Exception|Exit)\b.*)$")
 RUNNING, SUCCEEDED, FAILED, TIMEOUT, STOPPED = "RUNNING", "SUCCEEDED", "FAILED", "TIMEOUT", "STOPPED"
 
@@ -46,11 +46,11 @@ def configure(endpoint: str | None, workdir: Path | None = None) -> None:
 
 
 def spark_confs(conf_argument: str | None) -> dict[str, str]:
-    """Glue's chained `--conf a=b --conf c=d` value as a dict, without the DynamoDB log store."""
+    """Glue's chained `--conf a=b --conf c=d` value as a dict."""
     confs = {}
     for part in re.split(r"\s*--conf\s+", (conf_argument or "").strip()):
         key, sep, value = part.partition("=")
-        if sep and not (key.startswith(LOG_STORE_CONF) or DYNAMODB_LOG_STORE in key):
+        if sep:
             confs[key.strip()] = value.strip()
     return confs
 
@@ -67,15 +67,40 @@ def error_message(log: str) -> str:
     return (lines[-1] if lines else "the job exited with an error")[:2000]
 
 
-def fetch(account_id: str, uri: str, target: Path) -> Path:
-    """Copy an s3:// object of the runtime to a local file (read in process, not over HTTP)."""
+def object_bytes(account_id: str, uri: str) -> bytes:
+    """An s3:// object of the runtime (read in process, not over HTTP)."""
     parsed = urlparse(uri)
     key = s3_backends[account_id]["aws"].get_object(parsed.netloc, parsed.path.lstrip("/"))
     if key is None:
         raise FileNotFoundError(f"{uri} does not exist")
+    return key.value
+
+
+def fetch(account_id: str, uri: str, target: Path) -> Path:
+    """Copy an s3:// object of the runtime to a local file."""
+    body = object_bytes(account_id, uri)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(key.value)
+    target.write_bytes(body)
     return target
+
+
+def extra_jars(account_id: str, argument: str | None) -> list[str]:
+    """The local copies of the jars `--extra-jars` names (comma-separated s3:// URIs), each kept
+    once per content (<workdir>/glue/jars/<sha256>/<name>), so runs of the same jar share drivers."""
+    jars = []
+    for uri in (argument or "").split(","):
+        if not uri.strip():
+            continue
+        body = object_bytes(account_id, uri.strip())
+        kept = _settings["workdir"] / "glue" / "jars" / hashlib.sha256(body).hexdigest()
+        kept /= Path(urlparse(uri.strip()).path).name
+        if not kept.is_file():
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            scratch = kept.with_name(f".{uuid.uuid4().hex}")
+            scratch.write_bytes(body)
+            scratch.replace(kept)  # whole or absent, when two runs fetch it at once
+        jars.append(str(kept))
+    return jars
 
 
 class LocalRun:
@@ -126,11 +151,14 @@ class LocalRun:
             _pool.discard(self._driver)
 
 
-def driver_env(args: dict) -> tuple[str, dict]:
+def driver_env(args: dict, account_id: str | None = None) -> tuple[str, dict]:
     """The environment of a driver for a job's arguments, and the pool key of its settings: the
-    Spark settings the driver ends up with (shared.spark's, then the job's `--conf`), so jobs whose
-    `--conf` only repeats those share drivers."""
+    Spark settings the driver ends up with (shared.spark's, then the job's `--conf` and
+    `--extra-jars`), so jobs whose settings only repeat those share drivers."""
     confs = spark_confs(args.get("--conf"))
+    jars = extra_jars(account_id, args.get("--extra-jars")) if account_id else []
+    if jars:
+        confs["spark.jars"] = ",".join(jars)
     endpoint = _settings["endpoint"]
     effective = {**COMMON_CONF, **LOCAL_CONF, **s3a_conf(endpoint), **confs}
     env = {
@@ -169,7 +197,7 @@ def launch(job, run) -> LocalRun:
     argv = ["--JOB_NAME", job.name, "--JOB_RUN_ID", run.job_run_id]
     for name, value in args.items():
         argv += [name, str(value)]
-    key, env = driver_env(args)
+    key, env = driver_env(args, job.backend.account_id)
     request = {"script": str(script), "argv": argv, "paths": paths, "log": str(home / "output.log")}
     return LocalRun(key, env, request, run.timeout or job.timeout)
 
@@ -181,7 +209,10 @@ def _create_job(original):
         result = original(self, *args, **kwargs)
         if _settings["endpoint"] is not None:
             job = self.get_job(kwargs["name"] if "name" in kwargs else args[0])
-            key, env = driver_env(job.default_arguments or {})
+            try:
+                key, env = driver_env(job.default_arguments or {}, job.backend.account_id)
+            except FileNotFoundError:  # its jars are not uploaded yet: its first run starts one
+                return result
             _pool.prewarm(key, env, _settings["workdir"] / "glue" / "drivers")
         return result
 

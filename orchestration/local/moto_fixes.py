@@ -32,7 +32,7 @@ import time
 import uuid
 from typing import Any
 
-from orchestration.local import sfn_quotas
+from orchestration.local import s3_conditional, sfn_quotas
 
 LOG = logging.getLogger(__name__)
 
@@ -69,6 +69,7 @@ def install() -> None:
         _fix_kms_key_id_header()
         _fix_definite_json_paths()
         sfn_quotas.install()
+        s3_conditional.install()
         _installed = True
 
 

@@ -19,7 +19,7 @@ from shared.spark import S3_ENDPOINT_ENV
 
 
 def deployed(aws, env: str, **parameters) -> Target:
-    deploy(env, aws.endpoint, {"MapConcurrency": "1", **parameters}, log=lambda _: None)
+    deploy(env, aws.endpoint, parameters, log=lambda _: None)
     return Target(env, aws.endpoint)
 
 

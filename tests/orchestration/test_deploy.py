@@ -29,11 +29,14 @@ def test_layer_names_become_environment_databases_in_table_position_only():
     assert "'silver.orders'" in out and "?" in out
 
 
-def test_glue_conf_argument_drops_only_the_dynamodb_log_store():
-    conf = (
-        "spark.a=1 --conf spark.delta.logStore.s3.impl=io.delta.storage.S3DynamoDBLogStore --conf spark.b=x=y"
-    )
-    assert spark_confs(conf) == {"spark.a": "1", "spark.b": "x=y"}
+def test_glue_conf_argument_is_taken_whole_log_store_included():
+    store = "lakehouse.delta.S3ConditionalPutLogStore"
+    conf = f"spark.a=1 --conf spark.delta.logStore.s3.impl={store} --conf spark.b=x=y"
+    assert spark_confs(conf) == {
+        "spark.a": "1",
+        "spark.delta.logStore.s3.impl": store,
+        "spark.b": "x=y",
+    }
     assert spark_confs(None) == {}
 
 

@@ -51,12 +51,12 @@ def test_release_deploys_runs_the_smoke_sample_and_creates_the_views(aws):
     assert operate.list_keys(target, "raw/") == []
 
     # The same code again: the change set has no changes, the stack is left as it was.
-    again = deploy(LOCAL_ENV, aws.endpoint, {"MapConcurrency": "1"}, log=lambda _: None, files=bundle())
+    again = deploy(LOCAL_ENV, aws.endpoint, {}, log=lambda _: None, files=bundle())
     assert again["Changed"] is False and again["CodeVersion"] == version
     assert [v["status"] for v in create_views(target, bundle(), lambda _: None)] == ["created"] * 3
     # A commit SHA as the version: the jobs read the code under its prefix.
     sha = "0123456789abcdef0123456789abcdef01234567"  # pragma: allowlist secret
-    moved = deploy(LOCAL_ENV, aws.endpoint, {"MapConcurrency": "1"}, log=lambda _: None, code_version=sha)
+    moved = deploy(LOCAL_ENV, aws.endpoint, {}, log=lambda _: None, code_version=sha)
     assert moved["Changed"] is True
     job = target.client("glue").get_job(JobName=moved["BronzeJob"])["Job"]
     assert job["Command"]["ScriptLocation"].startswith(f"s3://{moved['ArtifactsBucket']}/code/{sha}/")

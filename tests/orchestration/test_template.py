@@ -204,8 +204,12 @@ def test_glue_jobs_leave_retries_to_step_functions_and_use_the_delta_log_store(t
         assert args["--datalake-formats"] == "delta"
         conf = args["--conf"]["Fn::Sub"]
         assert conf.startswith("spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension --conf ")
-        assert "spark.delta.logStore.s3.impl=io.delta.storage.S3DynamoDBLogStore" in conf
-        assert "ddb.tableName=${DeltaLogTable}" in conf
+        # Concurrent commits from the Map's job runs: the log store of logstore/, in --extra-jars.
+        for scheme in ("s3", "s3a"):
+            assert f"spark.delta.logStore.{scheme}.impl=lakehouse.delta.S3ConditionalPutLogStore" in conf
+        assert args["--extra-jars"] == {
+            "Fn::Sub": "s3://${ArtifactsBucket}/code/${CodeVersion}/jars/lakehouse-logstore.jar"
+        }
 
 
 def test_package_inlines_the_asl_in_long_form_json():

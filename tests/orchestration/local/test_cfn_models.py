@@ -790,7 +790,10 @@ def test_the_real_template_deploys_updates_and_deletes(client):
         arguments = job["DefaultArguments"]
         assert arguments["--datalake-formats"] == "delta"
         assert arguments["--extra-py-files"] == f"s3://{out['ArtifactsBucket']}/code/v1/lakehouse.zip"
-        assert f"ddb.tableName={out['DeltaLogTable']}" in arguments["--conf"]
+        assert (
+            arguments["--extra-jars"] == f"s3://{out['ArtifactsBucket']}/code/v1/jars/lakehouse-logstore.jar"
+        )
+        assert "spark.lakehouse.logStore.region=us-east-1" in arguments["--conf"]
         assert job["MaxRetries"] == 0
         assert job["SecurityConfiguration"] == "lakehouse-test"
     assert glue.get_security_configuration(Name="lakehouse-test")["SecurityConfiguration"]["Name"] == (
@@ -822,8 +825,7 @@ def test_the_real_template_deploys_updates_and_deletes(client):
     assert "RetryPolicy" in target
 
     dynamodb = client("dynamodb")
-    for table in (out["LockTable"], out["DeltaLogTable"]):
-        assert dynamodb.describe_table(TableName=table)["Table"]["TableStatus"] == "ACTIVE"
+    assert dynamodb.describe_table(TableName=out["LockTable"])["Table"]["TableStatus"] == "ACTIVE"
     topic = client("sns").get_topic_attributes(TopicArn=out["AlertTopicArn"])["Attributes"]
     assert topic["TopicArn"] == out["AlertTopicArn"]
     assert "EventBridgeConfiguration" in s3.get_bucket_notification_configuration(Bucket=out["RawBucket"])
