@@ -148,13 +148,18 @@ def state_output(events: list[dict], state: str) -> dict | None:
 
 
 def pass_run_ids(events: list[dict]) -> list[str]:
-    """The run id of each pass of an execution (the NewPass state's output), in order."""
-    outputs = [
-        (event.get("stateExitedEventDetails") or {}).get("output")
-        for event in events
-        if (event.get("stateExitedEventDetails") or {}).get("name") == "NewPass"
-    ]
-    return [json.loads(output)["run"]["run_id"] for output in outputs if output]
+    """The run id of each pass of an execution that ran the jobs (the NewPass state's output), in
+    order. A pass whose detection found nothing (the files were taken by the pass before it) runs
+    no job and has no reports."""
+    run_ids, current = [], None
+    for event in events:
+        exited = event.get("stateExitedEventDetails") or {}
+        if exited.get("name") == "NewPass" and exited.get("output"):
+            current = json.loads(exited["output"])["run"]["run_id"]
+        entered = (event.get("stateEnteredEventDetails") or {}).get("name")
+        if entered == "Bronze" and current is not None and current not in run_ids:
+            run_ids.append(current)
+    return run_ids
 
 
 def athena_query(target, sql: str, timeout: float = 300) -> dict:

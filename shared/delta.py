@@ -69,6 +69,16 @@ def exists(spark: SparkSession, path: str) -> bool:
     return DeltaTable.isDeltaTable(spark, path)
 
 
+def add_constraint(spark: SparkSession, path: str, name: str, expr: str) -> None:
+    """ALTER TABLE ... ADD CONSTRAINT; one that a concurrent job added first counts as added."""
+    try:
+        constraint = sql_name(name, "constraint")
+        spark.sql(f"ALTER TABLE {sql_path(path)} ADD CONSTRAINT {constraint} CHECK ({expr})")
+    except AnalysisException as error:
+        if "CONSTRAINT_ALREADY_EXISTS" not in str(error):
+            raise
+
+
 def ensure_table(
     spark: SparkSession,
     path: str,
@@ -78,20 +88,28 @@ def ensure_table(
     checks: dict[str, str] | None = None,
 ) -> DeltaTable:
     """Create the table at `path` if it is missing, with its schema, partitioning, properties and
-    CHECK constraints; NOT NULL comes from the schema's nullability. Existing tables are left alone."""
-    if exists(spark, path):
-        return DeltaTable.forPath(spark, path)
-    builder = DeltaTable.createIfNotExists(spark).location(path).addColumns(schema)
-    if partition_by:
-        builder = builder.partitionedBy(partition_by)
-    for key, value in (properties or {}).items():
-        builder = builder.property(key, value)
-    table = builder.execute()
-    for name, expr in (checks or {}).items():
-        spark.sql(
-            f"ALTER TABLE {sql_path(path)} ADD CONSTRAINT {sql_name(name, 'constraint')} CHECK ({expr})"
-        )
-    return table
+    CHECK constraints; NOT NULL comes from the schema's nullability. An existing table keeps its
+    schema and gets any of the constraints it lacks. Safe when several jobs create one table at
+    once (a layer's Map does, on a first run): the creator that loses the commit retries and finds
+    the table, and a constraint is added by whoever finds it missing."""
+
+    def attempt() -> DeltaTable:
+        if not exists(spark, path):
+            builder = DeltaTable.createIfNotExists(spark).location(path).addColumns(schema)
+            if partition_by:
+                builder = builder.partitionedBy(partition_by)
+            for key, value in (properties or {}).items():
+                builder = builder.property(key, value)
+            builder.execute()
+        table = DeltaTable.forPath(spark, path)
+        if checks:
+            present = table.detail().select("properties").head()[0] or {}
+            for name, expr in checks.items():
+                if f"delta.constraints.{name.lower()}" not in present:
+                    add_constraint(spark, path, name, expr)
+        return table
+
+    return retry_on_conflict(attempt, f"table {path}")
 
 
 def latest_version(spark: SparkSession, path: str) -> int:

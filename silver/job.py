@@ -19,7 +19,7 @@ from shared.contract import DATASETS, DEFAULT_GRACE_DAYS, QUARANTINE, SILVER
 from shared.jobargs import resolve
 from shared.spark import get_spark
 from shared.warehouse import parse_instant, utc_now
-from silver.step import process_dataset
+from silver.step import silver_step
 from silver.tables import ensure_silver_tables
 
 log = logging.getLogger("lakehouse")
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> dict:
     stats, seconds = {}, {}
     for dataset in datasets:
         start = time.perf_counter()
-        stats[dataset] = process_dataset(spark, wh, dataset, run_id, at, int(args["grace_days"]))
+        stats[dataset] = silver_step(spark, wh, dataset, run_id, at, int(args["grace_days"]))
         seconds[dataset] = round(time.perf_counter() - start, 3)
     register_job_tables(
         spark, wh, args["catalog"], args["env"], [(SILVER, d) for d in (*datasets, QUARANTINE)]

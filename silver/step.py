@@ -205,6 +205,17 @@ def process_dataset(spark, warehouse, dataset, run_id, run_ts, grace_days, until
     return stats
 
 
+def silver_step(spark, warehouse, dataset, run_id, run_ts, grace_days, until=None) -> DatasetStats:
+    """One dataset's step, retried as a whole when a commit conflicts with a concurrent writer's:
+    a concurrent run's, or the other datasets' job runs of the same layer, which write the
+    quarantine and the watermarks too. The step is idempotent (MERGEs keyed by origin, watermark
+    last and forward only)."""
+    return delta.retry_on_conflict(
+        lambda: process_dataset(spark, warehouse, dataset, run_id, run_ts, grace_days, until),
+        f"silver {dataset}",
+    )
+
+
 def run_silver(
     spark: SparkSession,
     warehouse: str,
@@ -218,15 +229,10 @@ def run_silver(
     `phase(name)` wraps each dataset's step and the compaction (progress and timings)."""
     delta.retry_on_conflict(lambda: ensure_silver_tables(spark, warehouse), "silver tables")
     until = until or {}
-    # Each dataset's step is idempotent (MERGEs keyed by origin, watermark last and forward only),
-    # so a commit that conflicts with a concurrent run's is retried as a whole.
     stats = {}
     for d in DATASETS:
         with phase(f"silver {d}"):
-            stats[d] = delta.retry_on_conflict(
-                lambda d=d: process_dataset(spark, warehouse, d, run_id, run_ts, grace_days, until.get(d)),
-                f"silver {d}",
-            )
+            stats[d] = silver_step(spark, warehouse, d, run_id, run_ts, grace_days, until.get(d))
     with phase("silver compaction"):
         tables = (*DATASETS, QUARANTINE, WATERMARKS)
         compaction.compact(spark, [table_path(warehouse, SILVER, t) for t in tables])

@@ -28,10 +28,12 @@ from moto.glue import models as glue_models
 from moto.glue import responses as glue_responses
 from moto.s3.models import s3_backends
 
+from orchestration.local import iam
 from orchestration.local.glue_pool import DriverDied, Pool
 from shared.spark import COMMON_CONF, LOCAL_CONF, S3_ENDPOINT_ENV, SPARK_CONF_ENV, s3a_conf
 
 ERROR_LINE = re.compile(r"^\s*([\w.]+(Error|Exception|Exit)\b.*)$")
+GLUE_SESSION = "GlueJobRunnerSession"  # the session name Glue gives a job run's role
 RUNNING, SUCCEEDED, FAILED, TIMEOUT, STOPPED = "RUNNING", "SUCCEEDED", "FAILED", "TIMEOUT", "STOPPED"
 
 _settings: dict = {"endpoint": None, "workdir": None}
@@ -151,31 +153,35 @@ class LocalRun:
             _pool.discard(self._driver)
 
 
-def driver_env(args: dict, account_id: str | None = None) -> tuple[str, dict]:
-    """The environment of a driver for a job's arguments, and the pool key of its settings: the
-    Spark settings the driver ends up with (shared.spark's, then the job's `--conf` and
-    `--extra-jars`), so jobs whose settings only repeat those share drivers."""
+def role_arn(job) -> str:
+    """The job's Role as an ARN (Glue takes a role name too)."""
+    role = job.role or ""
+    return role if role.startswith("arn:") else f"arn:aws:iam::{job.backend.account_id}:role/{role}"
+
+
+def driver_env(job, args: dict | None = None) -> tuple[str, dict]:
+    """The environment of a driver for a run of a job with these arguments (default: the job's
+    own), and the pool key of its settings: the job's role (the driver acts with a session of it:
+    orchestration.local.iam) and the Spark settings the driver ends up with (shared.spark's, then
+    the `--conf` and `--extra-jars`), so runs with the same role and settings share drivers."""
+    args = (job.default_arguments or {}) if args is None else args
     confs = spark_confs(args.get("--conf"))
-    jars = extra_jars(account_id, args.get("--extra-jars")) if account_id else []
+    jars = extra_jars(job.backend.account_id, args.get("--extra-jars"))
     if jars:
         confs["spark.jars"] = ",".join(jars)
+    role = role_arn(job)
     endpoint = _settings["endpoint"]
-    effective = {**COMMON_CONF, **LOCAL_CONF, **s3a_conf(endpoint), **confs}
+    effective = {**COMMON_CONF, **LOCAL_CONF, **s3a_conf(endpoint), **confs, "role": role}
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
     env = {
         **os.environ,
+        **iam.role_credentials(role, GLUE_SESSION, region),
         S3_ENDPOINT_ENV: endpoint,
         "AWS_ENDPOINT_URL": endpoint,
         SPARK_CONF_ENV: json.dumps(confs, sort_keys=True),
     }
     env.pop("PYTHONPATH", None)
     return json.dumps(effective, sort_keys=True), env
-
-
-def prewarm() -> None:
-    """A driver with the settings every job gets (no `--conf` of its own), started with the runtime
-    so that it is warm when the first job runs; a job whose `--conf` changes nothing shares it."""
-    key, env = driver_env({})
-    _pool.prewarm(key, env, _settings["workdir"] / "glue" / "drivers")
 
 
 def launch(job, run) -> LocalRun:
@@ -197,7 +203,7 @@ def launch(job, run) -> LocalRun:
     argv = ["--JOB_NAME", job.name, "--JOB_RUN_ID", run.job_run_id]
     for name, value in args.items():
         argv += [name, str(value)]
-    key, env = driver_env(args, job.backend.account_id)
+    key, env = driver_env(job, args)
     request = {"script": str(script), "argv": argv, "paths": paths, "log": str(home / "output.log")}
     return LocalRun(key, env, request, run.timeout or job.timeout)
 
@@ -210,7 +216,7 @@ def _create_job(original):
         if _settings["endpoint"] is not None:
             job = self.get_job(kwargs["name"] if "name" in kwargs else args[0])
             try:
-                key, env = driver_env(job.default_arguments or {}, job.backend.account_id)
+                key, env = driver_env(job)
             except FileNotFoundError:  # its jars are not uploaded yet: its first run starts one
                 return result
             _pool.prewarm(key, env, _settings["workdir"] / "glue" / "drivers")

@@ -32,7 +32,7 @@ import time
 import uuid
 from typing import Any
 
-from orchestration.local import s3_conditional, sfn_quotas
+from orchestration.local import iam, s3_conditional, sfn_quotas
 
 LOG = logging.getLogger(__name__)
 
@@ -70,6 +70,7 @@ def install() -> None:
         _fix_definite_json_paths()
         sfn_quotas.install()
         s3_conditional.install()
+        iam.install()
         _installed = True
 
 
@@ -124,6 +125,10 @@ def _fix_glue_sync() -> None:
     is for a failing Glue API call, and the optimised integration already names those so). moto counts
     STOPPED as a normal end and does not know EXPIRED (such a run would be polled forever): a `.sync`
     task succeeds only on SUCCEEDED, so both join the abnormal terminal states.
+
+    A task that times out (or whose execution is stopped) stops its job run (BatchStopJobRun, with
+    the state machine's integration client), as Step Functions does for `.sync` runs; moto left the
+    run going, holding one of the job's MaxConcurrentRuns.
     """
     import importlib
 
@@ -165,6 +170,12 @@ def _fix_glue_sync() -> None:
             callback_endpoint=None,
             heartbeat_endpoint=None,
         )
+        run_id = task_output.get("JobRunId") if isinstance(task_output, dict) else None
+        if outcome is None and not env.is_running() and run_id and "JobName" in normalised_parameters:
+            client = glue.boto_client_for(
+                region=resource_runtime_part.region, service="glue", state_credentials=state_credentials
+            )
+            client.batch_stop_job_run(JobName=normalised_parameters["JobName"], JobRunIds=[run_id])
         env.stack.append(outcome)
 
     cls._eval_integration_pattern = _eval_integration_pattern

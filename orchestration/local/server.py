@@ -15,7 +15,7 @@ from pathlib import Path
 
 from moto.server import ThreadedMotoServer
 
-from orchestration.local import athena, cfn_models, glue_runs, moto_fixes
+from orchestration.local import athena, cfn_models, glue_runs, iam, moto_fixes
 from orchestration.target import DEFAULT_PORT, DEFAULT_REGION, local_environment
 from shared.errors import UserError
 
@@ -76,7 +76,6 @@ class LocalAws:
         cfn_models.install()
         glue_runs.install()
         glue_runs.configure(self.endpoint, self.workdir)
-        glue_runs.prewarm()
         athena.install()
         athena.configure(self.endpoint, DEFAULT_REGION)
         # moto logs every request and every state failure it handles; the executions' histories
@@ -98,6 +97,7 @@ class LocalAws:
     def stop(self) -> None:
         glue_runs.stop_all()
         glue_runs.configure(None)
+        iam.forget()
         athena.configure(None)
         if self._server is not None:
             self._server.stop()

@@ -57,6 +57,9 @@ def test_a_task_timeout_is_caught_alerted_and_the_next_run_recovers(aws, tmp_pat
     assert "FAILED" in {f["status"] for f in finals}
     assert alerts and all(json.loads(a)["failed_state"] == "Bronze" for a in alerts)
     assert {json.loads(a)["error"] for a in alerts} == {"States.Timeout"}
+    # The timed-out task stopped its job run, as Step Functions does.
+    runs = target.client("glue").get_job_runs(JobName=target.outputs["BronzeJob"])["JobRuns"]
+    assert "STOPPED" in {run["JobRunState"] for run in runs}, [run["JobRunState"] for run in runs]
     assert operate.list_keys(target, "archived/") == []
     assert len(operate.list_keys(target, "raw/")) == csv_count(drop)
 

@@ -212,6 +212,15 @@ def test_glue_jobs_leave_retries_to_step_functions_and_use_the_delta_log_store(t
         }
 
 
+def test_the_task_timeout_owns_a_job_run_and_the_glue_timeout_never_cuts_it_short(template):
+    """Step Functions stops a run whose task timed out; Glue's own Timeout (minutes) is a backstop
+    that must not end a run the JobTimeoutSeconds parameter still allows."""
+    longest = template["Parameters"]["JobTimeoutSeconds"]["MaxValue"]
+    assert longest <= json.loads(asl_path().read_text())["TimeoutSeconds"]
+    for name in ("BronzeJob", "SilverJob", "GoldJob"):
+        assert template["Resources"][name]["Properties"]["Timeout"] * 60 >= longest
+
+
 def test_package_inlines_the_asl_in_long_form_json():
     packaged = json.loads(package(PLACEHOLDER_TEMPLATE, json.dumps(ASL)))
     props = packaged["Resources"]["Machine"]["Properties"]

@@ -1,0 +1,255 @@
+"""IAM per principal on the local AWS runtime: a principal the runtime runs as a role (a Glue job
+run acts with its job's Role) gets that role's session credentials, and every request signed
+with them is allowed only when the role's policies allow the action on each resource it touches,
+as IAM evaluates identity policies: an explicit Deny wins, else an Allow is needed on every
+resource. A denied call fails as AWS fails it: `AccessDenied` (S3) or `AccessDeniedException`,
+with "User: <session> is not authorized to perform: <action> on resource: <arn>".
+
+Requests signed with other credentials (the operator's, the tests', moto's own integrations) are
+not evaluated here. moto has an IAM mode of its own, but it is all or nothing for the server and
+gives every call outside S3 the resource "*", which no least-privilege statement matches.
+
+Resources, as the services' authorization references name them, for the calls the project makes:
+S3 objects and buckets (from moto), a copy's source object, each key of a multi-object delete, the
+KMS key of an SSE-KMS bucket (kms:GenerateDataKey to write, kms:Decrypt to read); Glue catalog,
+database and table (all three for table calls) and jobs; DynamoDB tables; SNS topics; Athena
+workgroups; Step Functions state machines and executions; KMS keys. A call outside these maps to
+"*", so a scoped policy denies it until its resource is added here (the safe direction)."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import xml.etree.ElementTree as ET
+from urllib.parse import unquote
+
+from moto.core.authorization import ActionAuthenticatorMixin
+from moto.core.exceptions import JsonRESTError
+from moto.iam import models as iam_models
+from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+from moto.iam.models import iam_backends
+from moto.s3.exceptions import BucketAccessDeniedError, S3ClientError
+from moto.s3.models import s3_backends
+from moto.sts.models import sts_backends
+
+PARTITION = "aws"
+CREDENTIAL = re.compile(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/")
+# moto's S3 operation names that IAM calls otherwise.
+S3_ACTIONS = {"HeadBucket": "ListBucket", "ListBucketVersions": "ListBucketVersions"}
+
+_lock = threading.Lock()
+_sessions: dict[str, tuple[str, str, str]] = {}  # access key id -> (account, role name, session ARN)
+_by_role: dict[str, dict[str, str]] = {}
+_installed = False
+
+
+def role_credentials(role_arn: str, session_name: str, region: str) -> dict[str, str]:
+    """The environment variables of a session of `role_arn` (one per role, kept for the runtime's
+    life), whose requests this module evaluates against the role's policies."""
+    with _lock:
+        if role_arn in _by_role:
+            return dict(_by_role[role_arn])
+        account = role_arn.split(":")[4]
+        assumed = sts_backends[account][PARTITION].assume_role(
+            region_name=region,
+            role_session_name=session_name,
+            role_arn=role_arn,
+            policy=None,
+            duration=43200,
+            external_id=None,
+        )
+        role_name = role_arn.rsplit("/", 1)[-1]
+        session = f"arn:{PARTITION}:sts::{account}:assumed-role/{role_name}/{session_name}"
+        _sessions[assumed.access_key_id] = (account, role_name, session)
+        _by_role[role_arn] = {
+            "AWS_ACCESS_KEY_ID": assumed.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": assumed.secret_access_key,
+            "AWS_SESSION_TOKEN": assumed.session_token,
+        }
+        return dict(_by_role[role_arn])
+
+
+def forget() -> None:
+    """Drop every session (the runtime stopped; moto's state goes with it)."""
+    with _lock:
+        _sessions.clear()
+        _by_role.clear()
+
+
+def statements(account: str, role_name: str) -> list[dict]:
+    """Every statement of the role's inline and attached policies, as the role is now."""
+    backend = iam_backends[account][PARTITION]
+    documents = [
+        backend.get_role_policy(role_name, name)[1] for name in backend.list_role_policies(role_name)
+    ]
+    attached, _ = backend.list_attached_role_policies(role_name)
+    for policy in attached:
+        documents.append(next(v.document for v in policy.versions if v.is_default))
+    found = []
+    for document in documents:
+        body = json.loads(document) if isinstance(document, str) else document
+        listed = body.get("Statement", [])
+        found += listed if isinstance(listed, list) else [listed]
+    return found
+
+
+def decision(rules: list[dict], action: str, resource: str) -> PermissionResult:
+    """DENIED on a matching Deny, PERMITTED on a matching Allow, else NEUTRAL. A statement with a
+    Condition matches nothing here (the request context is not modelled)."""
+    result = PermissionResult.NEUTRAL
+    for rule in rules:
+        if "NotResource" in rule or "Condition" in rule:
+            continue
+        verdict = IAMPolicyStatement(rule).is_action_permitted(action, resource)
+        if verdict == PermissionResult.DENIED:
+            return verdict
+        if verdict == PermissionResult.PERMITTED:
+            result = verdict
+    return result
+
+
+def denial(session: str, action: str, resource: str) -> str:
+    return (
+        f"User: {session} is not authorized to perform: {action} on resource: {resource} "
+        f"because no identity-based policy allows the {action} action"
+    )
+
+
+def _arn(service: str, region: str, account: str, tail: str) -> str:
+    return f"arn:{PARTITION}:{service}:{region}:{account}:{tail}"
+
+
+def service_resources(service: str, operation: str, body: dict, region: str, account: str) -> list[str]:
+    """The resources a (non-S3) call touches, as the service's authorization reference names them."""
+    if service == "glue":
+        catalog = _arn("glue", region, account, "catalog")
+        database = (
+            body.get("DatabaseName") or body.get("Name") or (body.get("DatabaseInput") or {}).get("Name")
+        )
+        if operation in ("GetDatabases",):
+            return [catalog]
+        if operation in ("GetDatabase", "CreateDatabase", "UpdateDatabase", "DeleteDatabase"):
+            return [catalog, _arn("glue", region, account, f"database/{database}")]
+        if "JobName" in body or operation in ("GetJob", "CreateJob", "UpdateJob", "DeleteJob"):
+            return [_arn("glue", region, account, f"job/{body.get('JobName') or body.get('Name')}")]
+        database = body.get("DatabaseName")
+        table = body.get("TableName") or body.get("Name") or (body.get("TableInput") or {}).get("Name")
+        if database:
+            tables = (
+                f"table/{database}/{table}" if table and operation != "GetTables" else f"table/{database}/*"
+            )
+            return [
+                catalog,
+                _arn("glue", region, account, f"database/{database}"),
+                _arn("glue", region, account, tables),
+            ]
+    if service == "dynamodb" and "TableName" in body:
+        return [_arn("dynamodb", region, account, f"table/{body['TableName']}")]
+    if service == "sns" and body.get("TopicArn"):
+        return [body["TopicArn"]]
+    if service == "athena" and body.get("WorkGroup"):
+        return [_arn("athena", region, account, f"workgroup/{body['WorkGroup']}")]
+    if service == "states":
+        arn = body.get("stateMachineArn") or body.get("executionArn")
+        if arn:
+            return [arn]
+    if service == "kms" and body.get("KeyId"):
+        key = body["KeyId"]
+        return [key if key.startswith("arn:") else _arn("kms", region, account, f"key/{key}")]
+    return ["*"]
+
+
+def _bucket_key_arn(account: str, bucket: str, region: str) -> str | None:
+    """The KMS key ARN of an SSE-KMS bucket's default encryption, else None."""
+    try:
+        found = s3_backends[account][PARTITION].get_bucket(bucket)
+    except Exception:  # noqa: BLE001 - no such bucket: S3 answers that itself
+        return None
+    rules = (found.encryption or {}).get("Rule") or []
+    for rule in rules if isinstance(rules, list) else [rules]:
+        default = rule.get("ApplyServerSideEncryptionByDefault") or {}
+        key = default.get("KMSMasterKeyID")
+        if default.get("SSEAlgorithm") == "aws:kms" and key:
+            return key if key.startswith("arn:") else _arn("kms", region, account, f"key/{key}")
+    return None
+
+
+def s3_checks(request, operation: str, resource: str, account: str, region: str) -> list[tuple[str, str]]:
+    """(action, resource) pairs an S3 request needs: its own, a copy's source, each deleted key of
+    a multi-object delete, and the bucket key of SSE-KMS."""
+    action = S3_ACTIONS.get(operation, operation)
+    bucket = resource.split(":::", 1)[1].split("/", 1)[0]
+    checks = [(f"s3:{action}", resource)]
+    if action == "DeleteObject" and "/" not in resource.split(":::", 1)[1]:  # POST ?delete
+        root = ET.fromstring(request.body or b"<Delete/>")
+        keys = [el.text for el in root.iter() if el.tag.endswith("Key")]
+        checks = [("s3:DeleteObject", f"arn:{PARTITION}:s3:::{bucket}/{key}") for key in keys]
+    source = request.headers.get("x-amz-copy-source")
+    if source:
+        checks.append(("s3:GetObject", f"arn:{PARTITION}:s3:::{unquote(source).lstrip('/').split('?')[0]}"))
+    key_arn = _bucket_key_arn(account, bucket, region)
+    if key_arn and action == "PutObject":
+        checks.append(("kms:GenerateDataKey", key_arn))
+    if key_arn and action == "GetObject" and request.method != "HEAD":
+        checks.append(("kms:Decrypt", key_arn))
+    return checks
+
+
+def _authorize(original):
+    def authorize(self, iam_request_cls, resource="*"):
+        original(self, iam_request_cls, resource)
+        found = CREDENTIAL.search(self.headers.get("Authorization") or "")
+        session = _sessions.get(found.group(1)) if found else None
+        if session is None:
+            return
+        account, role_name, session_arn = session
+        region, service = found.group(2), found.group(3)
+        operation = self._get_action()
+        if service == "s3":
+            checks = s3_checks(self, operation, resource, account, region)
+        else:
+            try:
+                body = json.loads(self.body or "{}")
+            except (TypeError, ValueError):
+                body = dict(self.querystring) if hasattr(self, "querystring") else {}
+            body = body if isinstance(body, dict) else {}
+            checks = [
+                (f"{service}:{operation}", r)
+                for r in service_resources(service, operation, body, region, account)
+            ]
+        rules = statements(account, role_name)
+        for action, target in checks:
+            if decision(rules, action, target) != PermissionResult.PERMITTED:
+                message = denial(session_arn, action, target)
+                if service != "s3":
+                    raise JsonRESTError("AccessDeniedException", message)
+                if self.is_delete_keys():  # moto then answers AccessDenied for each key, as S3 does
+                    raise BucketAccessDeniedError(bucket=self.bucket_name)
+                raise S3ClientError("AccessDenied", message)
+
+    return authorize
+
+
+def _put_policy(original):
+    """A role's inline policy kept as JSON text: moto's CloudFormation stores the template's
+    document as a dict, which GetRolePolicy then returns as Python's repr, not JSON."""
+
+    def put_policy(self, policy_name, policy_json):
+        text = policy_json if isinstance(policy_json, str) else json.dumps(policy_json)
+        return original(self, policy_name, text)
+
+    return put_policy
+
+
+def install() -> None:
+    """Patch moto's request authorization and inline role policies (idempotent; before the
+    server starts)."""
+    global _installed
+    if _installed:
+        return
+    ActionAuthenticatorMixin._authenticate_and_authorize_action = _authorize(
+        ActionAuthenticatorMixin._authenticate_and_authorize_action
+    )
+    iam_models.Role.put_policy = _put_policy(iam_models.Role.put_policy)
+    _installed = True

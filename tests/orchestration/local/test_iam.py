@@ -1,0 +1,124 @@
+"""IAM per principal on the local runtime (orchestration.local.iam): a role session's requests are
+allowed only where the role's policies allow the action on every resource they touch."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from orchestration.local import iam
+from tests.orchestration.local.conftest import REGION
+
+ACCOUNT = "123456789012"
+CATALOG = f"arn:aws:glue:{REGION}:{ACCOUNT}:catalog"
+POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::box"},
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::box/*"},
+        {
+            "Effect": "Allow",
+            "Action": ["s3:PutObject", "s3:DeleteObject"],
+            "Resource": "arn:aws:s3:::box/out/*",
+        },
+        {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::box/secret/*"},
+        {
+            "Effect": "Allow",
+            "Action": ["glue:GetDatabase", "glue:GetTable", "glue:CreateTable"],
+            "Resource": [
+                CATALOG,
+                f"arn:aws:glue:{REGION}:{ACCOUNT}:database/mine",
+                f"arn:aws:glue:{REGION}:{ACCOUNT}:table/mine/*",
+            ],
+        },
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def as_role(client):
+    admin_s3 = client("s3")
+    admin_s3.create_bucket(Bucket="box")
+    for key in ("in/a.csv", "secret/k.txt"):
+        admin_s3.put_object(Bucket="box", Key=key, Body=b"x")
+    glue = client("glue")
+    for name in ("mine", "theirs"):
+        glue.create_database(DatabaseInput={"Name": name})
+    role = client("iam").create_role(
+        RoleName="worker", AssumeRolePolicyDocument=json.dumps({"Statement": []})
+    )
+    client("iam").put_role_policy(RoleName="worker", PolicyName="p", PolicyDocument=json.dumps(POLICY))
+    credentials = iam.role_credentials(role["Role"]["Arn"], "run-1", REGION)
+    session = boto3.Session(
+        aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=credentials["AWS_SESSION_TOKEN"],
+        region_name=REGION,
+    )
+    endpoint = admin_s3.meta.endpoint_url
+
+    def make(service: str):
+        return session.client(service, endpoint_url=endpoint)
+
+    yield make
+    iam.forget()
+
+
+def denied(call, **kwargs) -> str:
+    with pytest.raises(ClientError) as caught:
+        call(**kwargs)
+    assert caught.value.response["Error"]["Code"] in ("AccessDenied", "AccessDeniedException")
+    return caught.value.response["Error"]["Message"]
+
+
+def test_s3_calls_are_allowed_only_on_the_resources_the_role_names(as_role):
+    s3 = as_role("s3")
+    assert s3.get_object(Bucket="box", Key="in/a.csv")["Body"].read() == b"x"
+    s3.put_object(Bucket="box", Key="out/b.csv", Body=b"y")
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket="box", Prefix="out/")["Contents"]] == ["out/b.csv"]
+    message = denied(s3.put_object, Bucket="box", Key="in/b.csv", Body=b"y")
+    assert "is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::box/in/b.csv" in message
+    assert "assumed-role/worker/run-1" in message
+    # An explicit Deny wins over the Allow on box/*.
+    assert "s3:GetObject on resource: arn:aws:s3:::box/secret/k.txt" in denied(
+        s3.get_object, Bucket="box", Key="secret/k.txt"
+    )
+
+
+def test_a_copy_needs_read_on_its_source_and_a_delete_needs_each_key(as_role, client):
+    s3 = as_role("s3")
+    s3.copy_object(Bucket="box", Key="out/c.csv", CopySource="box/in/a.csv")
+    message = denied(s3.copy_object, Bucket="box", Key="out/d.txt", CopySource="box/secret/k.txt")
+    assert "s3:GetObject on resource: arn:aws:s3:::box/secret/k.txt" in message
+    answer = s3.delete_objects(Bucket="box", Delete={"Objects": [{"Key": "in/a.csv"}]})
+    assert [e["Code"] for e in answer.get("Errors", [])] == ["AccessDenied"]
+    assert client("s3").head_object(Bucket="box", Key="in/a.csv")  # still there
+    s3.delete_objects(Bucket="box", Delete={"Objects": [{"Key": "out/c.csv"}]})
+
+
+def test_glue_table_calls_need_the_catalog_the_database_and_the_table(as_role):
+    glue = as_role("glue")
+    assert glue.get_database(Name="mine")["Database"]["Name"] == "mine"
+    table = {"Name": "t", "StorageDescriptor": {"Columns": [{"Name": "a", "Type": "int"}]}}
+    glue.create_table(DatabaseName="mine", TableInput=table)
+    message = denied(glue.create_table, DatabaseName="theirs", TableInput=table)
+    assert f"glue:CreateTable on resource: arn:aws:glue:{REGION}:{ACCOUNT}:database/theirs" in message
+    assert "glue:GetDatabase" in denied(glue.get_database, Name="theirs")
+    assert "glue:DeleteTable" in denied(glue.delete_table, DatabaseName="mine", Name="t")
+
+
+def test_other_credentials_are_not_evaluated(as_role, client):
+    client("s3").put_object(Bucket="box", Key="in/admin.csv", Body=b"z")
+
+
+def test_the_role_is_read_as_it_is_now(as_role, client):
+    s3 = as_role("s3")
+    narrower = {**POLICY, "Statement": [s for s in POLICY["Statement"] if s["Action"] != "s3:ListBucket"]}
+    client("iam").put_role_policy(RoleName="worker", PolicyName="p", PolicyDocument=json.dumps(narrower))
+    try:
+        assert "s3:ListBucket on resource: arn:aws:s3:::box " in denied(s3.list_objects_v2, Bucket="box")
+    finally:
+        client("iam").put_role_policy(RoleName="worker", PolicyName="p", PolicyDocument=json.dumps(POLICY))
