@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 JAR_CACHE ?= $(HOME)/.cache/lakehouse/ivy
 DEMO := var/demo
+LOGSTORE_JAR := logstore/target/lakehouse-logstore-1.0.0.jar
 export LAKEHOUSE_JAR_CACHE := $(JAR_CACHE)
 
 .PHONY: setup lock lock-tools setup-browser demo demo-soak demo-run test test-unit test-integration test-slow bench screenshot lint format clean package deploy
@@ -38,7 +39,6 @@ lock:
 	rm -rf var/lock-venv
 
 # The Delta log store the Glue jobs load (--extra-jars; logstore/pom.xml): built with Maven, Java 17.
-LOGSTORE_JAR := logstore/target/lakehouse-logstore-1.0.0.jar
 $(LOGSTORE_JAR): logstore/pom.xml $(shell find logstore/src -name '*.java')
 	mvn -q -B -f logstore/pom.xml package
 	@test -f $@

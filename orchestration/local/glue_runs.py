@@ -9,7 +9,7 @@ kills its driver), TIMEOUT after the run's Timeout (minutes), STOPPED after Batc
 end the driver). moto's own MaxConcurrentRuns check sees these states, so excess runs fail with
 ConcurrentRunsExceededException as on AWS.
 
-What differs from Glue: workers are one local[*] Spark driver, with the memory of this machine."""
+What differs from Glue: workers are one local[*] Spark driver of DRIVER_MEMORY, on this machine."""
 
 from __future__ import annotations
 
@@ -33,6 +33,9 @@ from orchestration.local.glue_pool import DriverDied, Pool
 from shared.spark import COMMON_CONF, LOCAL_CONF, S3_ENDPOINT_ENV, SPARK_CONF_ENV, s3a_conf
 
 ERROR_LINE = re.compile(r"^\s*([\w.]+(Error|Exception|Exit)\b.*)$")
+# A local driver's heap, unless the job's --conf sets one: a layer's Map runs MapConcurrency (3)
+# drivers at once beside the caller's own Spark, on one machine (a Glue G.1X worker has 16 GB).
+DRIVER_MEMORY = "1g"
 GLUE_SESSION = "GlueJobRunnerSession"  # the session name Glue gives a job run's role
 RUNNING, SUCCEEDED, FAILED, TIMEOUT, STOPPED = "RUNNING", "SUCCEEDED", "FAILED", "TIMEOUT", "STOPPED"
 
@@ -166,6 +169,7 @@ def driver_env(job, args: dict | None = None) -> tuple[str, dict]:
     the `--conf` and `--extra-jars`), so runs with the same role and settings share drivers."""
     args = (job.default_arguments or {}) if args is None else args
     confs = spark_confs(args.get("--conf"))
+    confs.setdefault("spark.driver.memory", DRIVER_MEMORY)
     jars = extra_jars(job.backend.account_id, args.get("--extra-jars"))
     if jars:
         confs["spark.jars"] = ",".join(jars)

@@ -1,19 +1,21 @@
 """IAM per principal on the local AWS runtime: a principal the runtime runs as a role (a Glue job
-run acts with its job's Role) gets that role's session credentials, and every request signed
-with them is allowed only when the role's policies allow the action on each resource it touches,
-as IAM evaluates identity policies: an explicit Deny wins, else an Allow is needed on every
-resource. A denied call fails as AWS fails it: `AccessDenied` (S3) or `AccessDeniedException`,
-with "User: <session> is not authorized to perform: <action> on resource: <arn>".
+run acts with its job's Role, a state machine's integrations with the state machine's role) gets
+that role's session credentials, and every request signed with them is allowed only when the
+role's policies allow the action on each resource it touches, as IAM evaluates identity
+policies: an explicit Deny wins, else an Allow is needed on every resource. A denied call fails
+as AWS fails it: `AccessDenied` (S3) or `AccessDeniedException`, with "User: <session> is not
+authorized to perform: <action> on resource: <arn>".
 
-Requests signed with other credentials (the operator's, the tests', moto's own integrations) are
-not evaluated here. moto has an IAM mode of its own, but it is all or nothing for the server and
-gives every call outside S3 the resource "*", which no least-privilege statement matches.
+Requests signed with other credentials (the operator's, the tests') are not evaluated here. moto
+has an IAM mode of its own, but it is all or nothing for the server and gives every call outside
+S3 the resource "*", which no least-privilege statement matches.
 
 Resources, as the services' authorization references name them, for the calls the project makes:
 S3 objects and buckets (from moto), a copy's source object, each key of a multi-object delete, the
 KMS key of an SSE-KMS bucket (kms:GenerateDataKey to write, kms:Decrypt to read); Glue catalog,
-database and table (all three for table calls) and jobs; DynamoDB tables; SNS topics; Athena
-workgroups; Step Functions state machines and executions; KMS keys. A call outside these maps to
+database and table (all three for table calls), jobs and crawlers; DynamoDB tables; SNS topics; Athena
+workgroups (a query's, for calls on a query); Step Functions state machines and executions; KMS
+keys. A call outside these maps to
 "*", so a scoped policy denies it until its resource is added here (the safe direction)."""
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ import threading
 import xml.etree.ElementTree as ET
 from urllib.parse import unquote
 
+from moto.athena.models import athena_backends
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.core.exceptions import JsonRESTError
+from moto.core.exceptions import _RESTError as XmlRESTError  # the query protocol's error shape
 from moto.iam import models as iam_models
 from moto.iam.access_control import IAMPolicyStatement, PermissionResult
 from moto.iam.models import iam_backends
@@ -80,6 +84,8 @@ def forget() -> None:
 def statements(account: str, role_name: str) -> list[dict]:
     """Every statement of the role's inline and attached policies, as the role is now."""
     backend = iam_backends[account][PARTITION]
+    if role_name not in {role.name for role in backend.roles.values()}:
+        return []  # a deleted role allows nothing
     documents = [
         backend.get_role_policy(role_name, name)[1] for name in backend.list_role_policies(role_name)
     ]
@@ -133,6 +139,8 @@ def service_resources(service: str, operation: str, body: dict, region: str, acc
             return [catalog, _arn("glue", region, account, f"database/{database}")]
         if "JobName" in body or operation in ("GetJob", "CreateJob", "UpdateJob", "DeleteJob"):
             return [_arn("glue", region, account, f"job/{body.get('JobName') or body.get('Name')}")]
+        if "Crawler" in operation:
+            return [_arn("glue", region, account, f"crawler/{body.get('Name')}")]
         database = body.get("DatabaseName")
         table = body.get("TableName") or body.get("Name") or (body.get("TableInput") or {}).get("Name")
         if database:
@@ -148,8 +156,10 @@ def service_resources(service: str, operation: str, body: dict, region: str, acc
         return [_arn("dynamodb", region, account, f"table/{body['TableName']}")]
     if service == "sns" and body.get("TopicArn"):
         return [body["TopicArn"]]
-    if service == "athena" and body.get("WorkGroup"):
-        return [_arn("athena", region, account, f"workgroup/{body['WorkGroup']}")]
+    if service == "athena":
+        group = body.get("WorkGroup") or _query_workgroup(account, region, body.get("QueryExecutionId"))
+        if group:
+            return [_arn("athena", region, account, f"workgroup/{group}")]
     if service == "states":
         arn = body.get("stateMachineArn") or body.get("executionArn")
         if arn:
@@ -158,6 +168,13 @@ def service_resources(service: str, operation: str, body: dict, region: str, acc
         key = body["KeyId"]
         return [key if key.startswith("arn:") else _arn("kms", region, account, f"key/{key}")]
     return ["*"]
+
+
+def _query_workgroup(account: str, region: str, query_id: str | None) -> str | None:
+    """The workgroup of an Athena query (calls on a query are authorized on its workgroup)."""
+    execution = athena_backends[account][region].executions.get(query_id) if query_id else None
+    group = getattr(execution, "workgroup", None)
+    return getattr(group, "name", group)
 
 
 def _bucket_key_arn(account: str, bucket: str, region: str) -> str | None:
@@ -196,6 +213,34 @@ def s3_checks(request, operation: str, resource: str, account: str, region: str)
     return checks
 
 
+class QueryDenied(XmlRESTError):
+    code = 403
+
+
+def request_parameters(request) -> dict:
+    """A (non-S3) request's parameters, whatever its protocol (JSON body or query form)."""
+    params = getattr(request, "params", None)
+    if isinstance(params, dict) and params:
+        return params
+    body = getattr(request, "body", None)
+    if isinstance(body, dict):
+        return body
+    try:
+        parsed = json.loads(body or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def service_denial(request, service: str, message: str) -> Exception:
+    """AccessDeniedException for JSON protocols; the query protocol's XML error otherwise (SNS
+    names it AuthorizationError), with status 403."""
+    content_type = request.headers.get("Content-Type") or ""
+    if "json" in content_type:
+        return JsonRESTError("AccessDeniedException", message)
+    return QueryDenied("AuthorizationError" if service == "sns" else "AccessDenied", message)
+
+
 def _authorize(original):
     def authorize(self, iam_request_cls, resource="*"):
         original(self, iam_request_cls, resource)
@@ -209,11 +254,7 @@ def _authorize(original):
         if service == "s3":
             checks = s3_checks(self, operation, resource, account, region)
         else:
-            try:
-                body = json.loads(self.body or "{}")
-            except (TypeError, ValueError):
-                body = dict(self.querystring) if hasattr(self, "querystring") else {}
-            body = body if isinstance(body, dict) else {}
+            body = request_parameters(self)
             checks = [
                 (f"{service}:{operation}", r)
                 for r in service_resources(service, operation, body, region, account)
@@ -223,7 +264,7 @@ def _authorize(original):
             if decision(rules, action, target) != PermissionResult.PERMITTED:
                 message = denial(session_arn, action, target)
                 if service != "s3":
-                    raise JsonRESTError("AccessDeniedException", message)
+                    raise service_denial(self, service, message)
                 if self.is_delete_keys():  # moto then answers AccessDenied for each key, as S3 does
                     raise BucketAccessDeniedError(bucket=self.bucket_name)
                 raise S3ClientError("AccessDenied", message)

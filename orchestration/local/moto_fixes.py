@@ -38,6 +38,8 @@ LOG = logging.getLogger(__name__)
 
 MOTO_VERSION = "5.2.5"
 
+# The session name of the state machine's role in its integrations' calls (orchestration.local.iam).
+STATES_SESSION = "StepFunctionsSession"
 # How often a `.sync` integration (Glue startJobRun) polls the service locally. Real Step Functions
 # polls far less often; locally a job's end should be seen within about a second.
 SYNC_POLL_SECONDS = 0.5
@@ -485,6 +487,10 @@ def _fix_integration_endpoint() -> None:
     modules import the function by name, so the replacement is set on every loaded interpreter
     module that holds it and on the defining module (for modules imported later).
 
+    The clients sign with a session of the state machine's role (the execution's role, or a
+    Task's Credentials), so orchestration.local.iam evaluates every integration's call against
+    that role's policies, as AWS does.
+
     The S3 client also sends CopySource as the state gave it, as Step Functions does: botocore
     would URL-encode a string CopySource first, so a state that passes a raw key (S3 requires it
     encoded: `%41` or `#` sent as is names another object or none) worked here and failed on AWS.
@@ -513,11 +519,14 @@ def _fix_integration_endpoint() -> None:
         if _port is None or botocore_stubber.enabled:
             return original(region=region, service=service, state_credentials=state_credentials)
         timeout = boto_client.TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS
+        role = getattr(state_credentials, "role_arn", None)
+        keys = iam.role_credentials(role, STATES_SESSION, region) if role else {}
         client = boto3.client(
-            aws_access_key_id="ak",
+            aws_access_key_id=keys.get("AWS_ACCESS_KEY_ID", "ak"),
             region_name=region,
             service_name=service,
-            aws_secret_access_key="sk",  # pragma: allowlist secret (moto accepts any key)
+            aws_secret_access_key=keys.get("AWS_SECRET_ACCESS_KEY", "sk"),  # pragma: allowlist secret
+            aws_session_token=keys.get("AWS_SESSION_TOKEN"),
             config=Config(
                 parameter_validation=False,
                 retries={"max_attempts": 0, "total_max_attempts": 1},

@@ -4,6 +4,7 @@ allowed only where the role's policies allow the action on every resource they t
 from __future__ import annotations
 
 import json
+import time
 
 import boto3
 import pytest
@@ -122,3 +123,59 @@ def test_the_role_is_read_as_it_is_now(as_role, client):
         assert "s3:ListBucket on resource: arn:aws:s3:::box " in denied(s3.list_objects_v2, Bucket="box")
     finally:
         client("iam").put_role_policy(RoleName="worker", PolicyName="p", PolicyDocument=json.dumps(POLICY))
+
+
+def test_the_state_machine_s_integrations_act_with_its_role(as_role, client):
+    reader = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::box/in/*"}],
+    }
+    role = client("iam").create_role(
+        RoleName="reader", AssumeRolePolicyDocument=json.dumps({"Statement": []})
+    )
+    client("iam").put_role_policy(RoleName="reader", PolicyName="p", PolicyDocument=json.dumps(reader))
+    sfn = client("stepfunctions")
+
+    def run(key: str) -> dict:
+        definition = {
+            "StartAt": "Get",
+            "States": {
+                "Get": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::aws-sdk:s3:getObject",
+                    "Parameters": {"Bucket": "box", "Key": key},
+                    "ResultSelector": {"ok": True},
+                    "End": True,
+                }
+            },
+        }
+        arn = sfn.create_state_machine(
+            name=f"reader-{key.replace('/', '-').replace('.', '-')}",
+            definition=json.dumps(definition),
+            roleArn=role["Role"]["Arn"],
+        )["stateMachineArn"]
+        execution = sfn.start_execution(stateMachineArn=arn)["executionArn"]
+        deadline = time.monotonic() + 60
+        while (found := sfn.describe_execution(executionArn=execution))["status"] == "RUNNING":
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        return found
+
+    assert run("in/a.csv")["status"] == "SUCCEEDED"
+    denied_run = run("out/b.csv")
+    assert denied_run["status"] == "FAILED"
+    assert (
+        "not authorized to perform: s3:GetObject on resource: arn:aws:s3:::box/out/b.csv"
+        in denied_run["cause"]
+    )
+    assert "assumed-role/reader/" in denied_run["cause"]
+
+
+def test_json_and_query_protocol_calls_are_denied_in_their_own_shape(as_role):
+    message = denied(as_role("dynamodb").put_item, TableName="locks", Item={"k": {"S": "1"}})
+    assert f"dynamodb:PutItem on resource: arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/locks" in message
+    topic = f"arn:aws:sns:{REGION}:{ACCOUNT}:alerts"
+    with pytest.raises(ClientError) as caught:
+        as_role("sns").publish(TopicArn=topic, Message="m")
+    assert caught.value.response["Error"]["Code"] == "AuthorizationError"
+    assert f"sns:Publish on resource: {topic}" in caught.value.response["Error"]["Message"]

@@ -36,8 +36,20 @@ def _name(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
+# The role of these tests' state machines may do anything: they test moto's Step Functions, not
+# IAM (orchestration.local.iam evaluates the integrations' calls against the role).
+ANYTHING = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+
 def _state_machine(client, definition: dict) -> str:
-    sfn = client("stepfunctions")
+    sfn, iam = client("stepfunctions"), client("iam")
+    if ROLE.rsplit("/", 1)[1] not in {r["RoleName"] for r in iam.list_roles()["Roles"]}:
+        iam.create_role(
+            RoleName=ROLE.rsplit("/", 1)[1], AssumeRolePolicyDocument=json.dumps({"Statement": []})
+        )
+        iam.put_role_policy(
+            RoleName=ROLE.rsplit("/", 1)[1], PolicyName="anything", PolicyDocument=json.dumps(ANYTHING)
+        )
     return sfn.create_state_machine(name=_name("sm"), definition=json.dumps(definition), roleArn=ROLE)[
         "stateMachineArn"
     ]
