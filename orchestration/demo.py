@@ -40,8 +40,16 @@ def subscribe_alerts(target) -> str:
 
 
 def read_alerts(target, url: str) -> list[str]:
-    messages = target.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-    return [json.loads(m["Body"]).get("Message", m["Body"]) for m in messages]
+    """Every alert sent so far: the state machine's (JSON naming the failed state) and the
+    run-ended rule's (a sentence in quotes, as EventBridge sends its template's text)."""
+    sqs, alerts = target.client("sqs"), []
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        alerts += [json.loads(m["Body"]).get("Message", m["Body"]) for m in messages]
+        sqs.delete_message_batch(
+            QueueUrl=url,
+            Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(messages)],
+        )
+    return alerts
 
 
 def poison(target) -> None:

@@ -21,10 +21,8 @@ needed a fix; a Map in DISTRIBUTED mode with an `arn:aws:states:::s3:getObject` 
 
 from __future__ import annotations
 
-import copy
 import datetime
 import importlib
-import json
 import logging
 import os
 import threading
@@ -32,7 +30,7 @@ import time
 import uuid
 from typing import Any
 
-from orchestration.local import iam, s3_conditional, sfn_quotas
+from orchestration.local import eventbridge, iam, s3_conditional, sfn_quotas
 
 LOG = logging.getLogger(__name__)
 
@@ -62,7 +60,7 @@ def install() -> None:
         _fix_glue_sync()
         _fix_task_result_datetimes()
         _fix_map_and_parallel_error_names()
-        _fix_eventbridge_states_target()
+        eventbridge.install()
         _fix_s3_eventbridge_events()
         _fix_integration_endpoint()
         _fix_aws_sdk_error_names()
@@ -267,98 +265,7 @@ def _fix_map_and_parallel_error_names() -> None:
     branches.CustomErrorName = _propagated_error_name
 
 
-# --- d. EventBridge rule -> Step Functions target ----------------------------------------------------
-
-
-def _iso_time(value: Any) -> Any:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        moment = datetime.datetime.fromtimestamp(value, tz=datetime.UTC)
-        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return value
-
-
-def _delivered_event(event: dict[str, Any]) -> dict[str, Any]:
-    """The event as EventBridge delivers it: moto's internal ingestion-time dropped, time in ISO-8601."""
-    delivered = copy.deepcopy(dict(event))
-    delivered.pop("ingestion-time", None)
-    if "time" in delivered:
-        delivered["time"] = _iso_time(delivered["time"])
-    return delivered
-
-
-def _target_input(target: dict[str, Any], event: dict[str, Any]) -> Any:
-    """A target's input from the delivered event: Input, InputPath, InputTransformer or the event."""
-    if target.get("Input") is not None:
-        return json.loads(target["Input"])
-    if target.get("InputPath"):
-        from jsonpath_ng.ext import parse
-
-        matches = parse(target["InputPath"]).find(event)
-        return matches[0].value if matches else None
-    transformer = target.get("InputTransformer")
-    if transformer:
-        from moto.events.utils import EventTemplateParser
-
-        # moto's parser also offers <aws.events.event.ingestion-time>, so it needs that field.
-        source = dict(event, **{"ingestion-time": event.get("time")})
-        return EventTemplateParser.parse(
-            input_template=transformer.get("InputTemplate"),
-            input_paths_map=transformer.get("InputPathsMap", {}),
-            event=source,
-        )
-    return event
-
-
-def _start_state_machine(target: dict[str, Any], event: dict[str, Any]) -> None:
-    from moto.stepfunctions.responses import get_backend
-
-    arn = target["Arn"]
-    _, _, _, region, account, *_ = arn.split(":")
-    execution_input = _target_input(target, _delivered_event(event))
-    backend = get_backend(account, region)
-    backend.start_execution(
-        state_machine_arn=arn, name=str(uuid.uuid4()), execution_input=json.dumps(execution_input)
-    )
-
-
-def _is_state_machine(arn: str) -> bool:
-    parts = arn.split(":")
-    return len(parts) >= 7 and parts[2] == "states" and parts[5] == "stateMachine"
-
-
-def _fix_eventbridge_states_target() -> None:
-    """moto 5.2.5: an EventBridge rule cannot target a Step Functions state machine.
-
-    `Rule.send_to_targets` knows log groups, archives, SQS, event buses and API destinations and
-    raises NotImplementedError for anything else: PutEvents answers HTTP 500 and an S3-originated
-    event is silently dropped. The fix adds the `states` branch: for an enabled rule whose pattern
-    matches, each state machine target gets an execution (StartExecution, as EventBridge does with the
-    target's role) whose input is the event as EventBridge delivers it (ISO-8601 time, no moto-internal
-    ingestion-time), or the target's Input / InputPath / InputTransformer result. A failed start is
-    logged and does not fail the caller, as a failed invocation on AWS does not fail PutEvents or the
-    S3 upload. Other targets go through moto's code unchanged.
-    """
-    from moto.events.models import Rule
-
-    original = Rule.send_to_targets
-
-    def send_to_targets(self, original_event, transform_input: bool = True) -> None:
-        states_targets = [t for t in self.targets if _is_state_machine(t.get("Arn", ""))]
-        if not states_targets:
-            return original(self, original_event, transform_input)
-        if self.state != "DISABLED" and self.event_pattern.matches_event(original_event):
-            for target in states_targets:
-                try:
-                    _start_state_machine(target, original_event)
-                except Exception:  # noqa: BLE001 - an invocation failure is asynchronous on AWS
-                    LOG.warning("rule %s could not start %s", self.name, target.get("Arn"), exc_info=True)
-        others = [t for t in self.targets if t not in states_targets]
-        if others:
-            rest = copy.copy(self)
-            rest.targets = others
-            original(rest, original_event, transform_input)
-
-    Rule.send_to_targets = send_to_targets
+# --- d. EventBridge targets and Step Functions status changes: orchestration.local.eventbridge ----
 
 
 # --- e. S3 -> EventBridge events --------------------------------------------------------------------
@@ -447,13 +354,9 @@ def _fix_s3_eventbridge_events() -> None:
         if name not in _S3_REASONS:
             return original_bridge(account_id, bucket, event_name, key)
         try:
-            from moto.events.models import events_backends
-
             detail_type = "Object Created" if name.startswith("s3:ObjectCreated") else "Object Deleted"
             event = _s3_eventbridge_event(account_id, bucket, name, key, detail_type)
-            default_bus = events_backends[account_id][bucket.region_name].event_buses.get("default")
-            for rule in list(default_bus.rules.values()) if default_bus else []:
-                rule.send_to_targets(event, transform_input=False)
+            eventbridge.to_default_bus(account_id, bucket.region_name, event)
         except Exception:  # noqa: BLE001 - delivery is asynchronous on AWS: never fail the S3 call
             LOG.warning(
                 "S3 event for s3://%s/%s not delivered to EventBridge", bucket.name, key.name, exc_info=True

@@ -33,6 +33,23 @@ def run_drop(target: Target, folder, started: float | None = None) -> tuple[list
     return finals, read_alerts(target, alerts), histories
 
 
+def caught_alerts(alerts: list[str]) -> list[dict]:
+    """The state machine's own alerts (JSON: the failed state, the error and its cause)."""
+    return [alert for alert in map(json.loads, alerts) if isinstance(alert, dict)]
+
+
+def run_ended_alerts(alerts: list[str]) -> list[str]:
+    """The EventBridge rule's alerts on executions that ended FAILED, TIMED_OUT or ABORTED."""
+    return [alert for alert in map(json.loads, alerts) if isinstance(alert, str)]
+
+
+def assert_each_failure_alerted(finals: list[dict], alerts: list[str]) -> None:
+    """Every execution that ended FAILED has the rule's alert naming it."""
+    ended = run_ended_alerts(alerts)
+    for failed in (f for f in finals if f["status"] == "FAILED"):
+        assert f"execution {failed['executionArn']} ended FAILED:" in " ".join(ended), ended
+
+
 def wait_for(target: Target, arn: str, timeout: float = 120) -> dict:
     sfn, deadline = target.client("stepfunctions"), time.monotonic() + timeout
     while (found := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":

@@ -6,13 +6,19 @@ the raw zone empty."""
 
 from __future__ import annotations
 
-import json
 import time
 
 from orchestration import operate
 from orchestration.demo import poison, read_alerts, subscribe_alerts
 from shared.generate import generate
-from tests.orchestration.pipeline import assert_conserved, deployed, final, run_drop
+from tests.orchestration.pipeline import (
+    assert_conserved,
+    assert_each_failure_alerted,
+    caught_alerts,
+    deployed,
+    final,
+    run_drop,
+)
 
 
 def csv_count(drop) -> int:
@@ -36,8 +42,9 @@ def test_a_job_failure_alerts_archives_nothing_and_the_next_run_recovers(aws, tm
     finals, alerts, _ = run_drop(target, drop, started)
 
     assert "FAILED" in {f["status"] for f in finals}
-    alert = json.loads(alerts[0])
+    alert = caught_alerts(alerts)[0]
     assert alert["failed_state"] == "Bronze" and alert["error"] == "States.TaskFailed"
+    assert_each_failure_alerted(finals, alerts)
     assert operate.list_keys(target, "archived/") == []
     assert len(operate.list_keys(target, "raw/")) == csv_count(drop) + 1
 
@@ -55,8 +62,10 @@ def test_a_task_timeout_is_caught_alerted_and_the_next_run_recovers(aws, tmp_pat
     # The lock holder times out; executions that handed over to it end SUCCEEDED (their files
     # stay in raw for the next run, as the holder archives nothing).
     assert "FAILED" in {f["status"] for f in finals}
-    assert alerts and all(json.loads(a)["failed_state"] == "Bronze" for a in alerts)
-    assert {json.loads(a)["error"] for a in alerts} == {"States.Timeout"}
+    caught = caught_alerts(alerts)
+    assert caught and all(a["failed_state"] == "Bronze" for a in caught)
+    assert {a["error"] for a in caught} == {"States.Timeout"}
+    assert_each_failure_alerted(finals, alerts)
     # The timed-out task stopped its job run, as Step Functions does.
     runs = target.client("glue").get_job_runs(JobName=target.outputs["BronzeJob"])["JobRuns"]
     assert "STOPPED" in {run["JobRunState"] for run in runs}, [run["JobRunState"] for run in runs]
@@ -82,7 +91,7 @@ def test_a_failed_athena_query_alerts_archives_nothing_and_the_next_run_recovers
     finals, alerts, histories = run_drop(target, drop)
 
     assert "FAILED" in {f["status"] for f in finals}
-    alert = json.loads(alerts[0])
+    alert = caught_alerts(alerts)[0]
     assert alert["failed_state"] == "Validate" and alert["error"] == "ValidationFailed"
     checks = {
         c["name"]: c
@@ -120,8 +129,9 @@ def test_an_archive_failure_alerts_loses_nothing_and_the_next_run_recovers(aws, 
     finals = operate.follow(target, freeze, started, timeout=1200)
 
     assert frozen and "FAILED" in {f["status"] for f in finals}
-    failed = {json.loads(a)["failed_state"] for a in read_alerts(target, alerts)}
-    assert "Archive" in failed
+    sent = read_alerts(target, alerts)
+    assert "Archive" in {a["failed_state"] for a in caught_alerts(sent)}
+    assert_each_failure_alerted(finals, sent)
     # Nothing lost: each file is archived or still in raw, and the frozen one was kept in raw.
     in_raw, archived = operate.list_keys(target, "raw/"), operate.list_keys(target, "archived/")
     assert key in in_raw

@@ -9,7 +9,7 @@ import json
 
 from orchestration import operate
 from tests.drops import header, write_drop
-from tests.orchestration.pipeline import assert_conserved, deployed, final, run_drop
+from tests.orchestration.pipeline import assert_conserved, caught_alerts, deployed, final, run_drop
 
 POLICY = "lakehouse-glue-job"
 FILES = {
@@ -31,7 +31,7 @@ def test_the_glue_role_quarantines_a_rejected_file_and_one_statement_less_is_den
     finals, alerts, _ = run_drop(target, tmp_path / "drop")
 
     assert "FAILED" in {f["status"] for f in finals}, alerts
-    [alert] = [json.loads(a) for a in alerts if json.loads(a)["failed_state"] == "Bronze"][:1]
+    [alert] = [a for a in caught_alerts(alerts) if a["failed_state"] == "Bronze"][:1]
     cause = alert["cause"]
     assert "AccessDenied" in cause and "s3:PutObject" in cause, cause
     assert f"assumed-role/{role}/" in cause and "/quarantine/" in cause, cause

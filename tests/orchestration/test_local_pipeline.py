@@ -13,7 +13,14 @@ from orchestration import operate
 from orchestration.demo import build_reports
 from shared.generate import generate
 from tests.drops import header, write_drop
-from tests.orchestration.pipeline import assert_conserved, deployed, run_drop, wait_for, work_windows
+from tests.orchestration.pipeline import (
+    assert_conserved,
+    caught_alerts,
+    deployed,
+    run_drop,
+    wait_for,
+    work_windows,
+)
 
 
 def test_a_drop_runs_end_to_end_through_the_deployed_state_machine(aws, tmp_path):
@@ -87,7 +94,7 @@ def test_a_failed_validation_check_fails_the_run_with_an_alert(aws, tmp_path):
     finals, alerts, histories = run_drop(target, tmp_path / "drop")
 
     assert {f["status"] for f in finals} == {"FAILED"}
-    alert = json.loads(alerts[0])
+    alert = caught_alerts(alerts)[0]
     assert alert["failed_state"] == "Validate" and alert["error"] == "ValidationFailed"
     checks = {
         c["name"]: c["passed"]

@@ -39,13 +39,24 @@ def _name(prefix: str) -> str:
 # The role of these tests' state machines may do anything: they test moto's Step Functions, not
 # IAM (orchestration.local.iam evaluates the integrations' calls against the role).
 ANYTHING = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+# EventBridge targets act with it too (orchestration.local.eventbridge checks the trust).
+TRUSTS_STATES_AND_EVENTS = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": ["states.amazonaws.com", "events.amazonaws.com"]},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
 
 
 def _state_machine(client, definition: dict) -> str:
     sfn, iam = client("stepfunctions"), client("iam")
     if ROLE.rsplit("/", 1)[1] not in {r["RoleName"] for r in iam.list_roles()["Roles"]}:
         iam.create_role(
-            RoleName=ROLE.rsplit("/", 1)[1], AssumeRolePolicyDocument=json.dumps({"Statement": []})
+            RoleName=ROLE.rsplit("/", 1)[1], AssumeRolePolicyDocument=json.dumps(TRUSTS_STATES_AND_EVENTS)
         )
         iam.put_role_policy(
             RoleName=ROLE.rsplit("/", 1)[1], PolicyName="anything", PolicyDocument=json.dumps(ANYTHING)
@@ -335,70 +346,6 @@ def test_parallel_fails_with_the_branch_states_error(client):
 
     assert result["status"] == "SUCCEEDED", result
     assert json.loads(result["output"])["error"]["Error"] == "States.Timeout"
-
-
-# --- d. EventBridge rule -> Step Functions -----------------------------------------------------------
-
-
-def test_put_events_starts_the_target_state_machine_with_the_event(client):
-    events = client("events")
-    state_machine = _state_machine(client, ECHO)
-    rule = _name("rule")
-    events.put_rule(
-        Name=rule, EventPattern=json.dumps({"source": ["lakehouse.test"], "detail-type": ["Drop"]})
-    )
-    events.put_targets(
-        Rule=rule,
-        Targets=[
-            {"Id": "whole", "Arn": state_machine, "RoleArn": ROLE},
-            {"Id": "path", "Arn": state_machine, "RoleArn": ROLE, "InputPath": "$.detail"},
-            {"Id": "constant", "Arn": state_machine, "RoleArn": ROLE, "Input": '{"manual": true}'},
-            {
-                "Id": "transformed",
-                "Arn": state_machine,
-                "RoleArn": ROLE,
-                "InputTransformer": {
-                    "InputPathsMap": {"key": "$.detail.key"},
-                    "InputTemplate": '{"trigger": "event", "key": "<key>"}',
-                },
-            },
-        ],
-    )
-
-    sent = events.put_events(
-        Entries=[
-            {"Source": "lakehouse.test", "DetailType": "Drop", "Detail": json.dumps({"key": "raw/a.csv"})}
-        ]
-    )
-    executions = _executions(client, state_machine, 4)
-
-    assert sent["FailedEntryCount"] == 0
-    inputs = [json.loads(e["input"]) for e in executions]
-    assert all(e["status"] == "SUCCEEDED" for e in executions)
-    whole = next(i for i in inputs if "detail-type" in i)
-    assert whole["id"] == sent["Entries"][0]["EventId"]
-    assert whole["source"] == "lakehouse.test"
-    assert whole["detail"] == {"key": "raw/a.csv"}
-    assert whole["account"] == "123456789012" and whole["region"] == REGION
-    assert datetime.datetime.strptime(whole["time"], "%Y-%m-%dT%H:%M:%SZ")
-    assert "ingestion-time" not in whole
-    assert {"key": "raw/a.csv"} in inputs
-    assert {"manual": True} in inputs
-    assert {"trigger": "event", "key": "raw/a.csv"} in inputs
-
-
-def test_events_not_matching_the_rule_start_nothing(client):
-    events = client("events")
-    state_machine = _state_machine(client, ECHO)
-    rule = _name("rule")
-    events.put_rule(Name=rule, EventPattern=json.dumps({"source": ["lakehouse.other"]}))
-    events.put_targets(Rule=rule, Targets=[{"Id": "sm", "Arn": state_machine, "RoleArn": ROLE}])
-
-    sent = events.put_events(Entries=[{"Source": "lakehouse.test", "DetailType": "Drop", "Detail": "{}"}])
-    time.sleep(0.3)
-
-    assert sent["FailedEntryCount"] == 0
-    assert client("stepfunctions").list_executions(stateMachineArn=state_machine)["executions"] == []
 
 
 # --- e. S3 -> EventBridge ----------------------------------------------------------------------------
