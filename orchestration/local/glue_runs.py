@@ -28,7 +28,7 @@ from moto.glue import models as glue_models
 from moto.glue import responses as glue_responses
 from moto.s3.models import s3_backends
 
-from orchestration.local import iam
+from orchestration.local import iam, trust
 from orchestration.local.glue_pool import DriverDied, Pool
 from shared.spark import COMMON_CONF, LOCAL_CONF, S3_ENDPOINT_ENV, SPARK_CONF_ENV, s3a_conf
 
@@ -212,6 +212,25 @@ def launch(job, run) -> LocalRun:
     return LocalRun(key, env, request, run.timeout or job.timeout)
 
 
+class RefusedRun:
+    """A run that fails as it starts: Glue cannot assume its job's role (the role is missing or
+    its trust policy does not name glue.amazonaws.com)."""
+
+    script_seconds = None
+
+    def __init__(self, job, run):
+        role = role_arn(job)
+        self.state, self.finished = FAILED, dt.datetime.now(dt.UTC)
+        self.started = self.finished
+        self.error = f"Glue cannot assume the job's role {role}: it does not trust {trust.GLUE}"
+        self.log_path = _settings["workdir"] / "glue" / job.name / run.job_run_id / "output.log"
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.log_path.write_text(self.error + "\n")
+
+    def stop(self) -> None:
+        pass
+
+
 def _create_job(original):
     """CreateJob also starts a warm driver with the job's settings, ready for its first run."""
 
@@ -234,7 +253,9 @@ def _start_job_run(original):
         run_id = original(self, *args, **kwargs)
         if _settings["endpoint"] is not None:
             run = self.job_runs[-1]
-            run.local = launch(self, run)
+            context = {"aws:SourceAccount": self.backend.account_id}
+            assumable = trust.assumable(role_arn(self), trust.GLUE, context)
+            run.local = launch(self, run) if assumable else RefusedRun(self, run)
         return run_id
 
     return start_job_run

@@ -30,7 +30,7 @@ import time
 import uuid
 from typing import Any
 
-from orchestration.local import eventbridge, iam, s3_conditional, sfn_quotas
+from orchestration.local import eventbridge, iam, s3_conditional, sfn_quotas, trust
 
 LOG = logging.getLogger(__name__)
 
@@ -71,6 +71,7 @@ def install() -> None:
         sfn_quotas.install()
         s3_conditional.install()
         iam.install()
+        trust.install()
         _installed = True
 
 

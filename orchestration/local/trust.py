@@ -8,7 +8,11 @@ wins, else an Allow that applies is needed.
 Conditions: StringEquals, StringLike, ArnEquals and ArnLike on the context's keys (aws:SourceArn,
 aws:SourceAccount). Any other operator, or a key the context lacks, makes the statement not apply:
 an Allow with such a condition allows nothing here (the safe direction), and a Deny with one denies
-nothing (documented in the README's list of what the local runtime does not enforce)."""
+nothing (documented in the README's list of what the local runtime does not enforce).
+
+`install()` makes Step Functions check its role as AWS does when a state machine is created or its
+role changed: the role must exist and trust states.amazonaws.com, else AccessDeniedException. Glue
+checks its job's role when a run starts (orchestration.local.glue_runs)."""
 
 from __future__ import annotations
 
@@ -16,11 +20,15 @@ import json
 from fnmatch import fnmatchcase
 from typing import Any
 
+from moto.core.exceptions import AWSError
 from moto.iam.access_control import PermissionResult
 from moto.iam.models import iam_backends
+from moto.stepfunctions.models import StepFunctionBackend
 
 from orchestration.local import iam
 
+STATES = "states.amazonaws.com"
+GLUE = "glue.amazonaws.com"
 CONDITION_TESTS = {
     "StringEquals": lambda actual, expected: actual == expected,
     "StringLike": fnmatchcase,
@@ -72,6 +80,17 @@ def service_allowed(document: Any, service: str, action: str, resource: str, con
     return allowed
 
 
+def assumable(role_arn: str | None, service: str, context: dict[str, str]) -> bool:
+    """Whether the role exists and its trust policy lets `service` assume it in `context`."""
+    if not role_arn or ":role/" not in role_arn:
+        return False
+    account, name = role_arn.split(":")[4], role_arn.rsplit("/", 1)[-1]
+    role = next((r for r in iam_backends[account][iam.PARTITION].roles.values() if r.name == name), None)
+    return role is not None and service_allowed(
+        role.assume_role_policy_document, service, "sts:AssumeRole", role_arn, context
+    )
+
+
 def service_role_error(
     role_arn: str | None, service: str, context: dict[str, str], action: str, resource: str
 ) -> tuple[str, str] | None:
@@ -81,12 +100,47 @@ def service_role_error(
     if not role_arn:
         return "FAILED_TO_ASSUME_ROLE", f"{service} needs a role to perform {action} on {resource}"
     account, name = role_arn.split(":")[4], role_arn.rsplit("/", 1)[-1]
-    role = next((r for r in iam_backends[account][iam.PARTITION].roles.values() if r.name == name), None)
-    if role is None or not service_allowed(
-        role.assume_role_policy_document, service, "sts:AssumeRole", role_arn, context
-    ):
+    if not assumable(role_arn, service, context):
         return "FAILED_TO_ASSUME_ROLE", f"{service} is not authorized to assume {role_arn}"
     if iam.decision(iam.statements(account, name), action, resource) != PermissionResult.PERMITTED:
         session = f"arn:{iam.PARTITION}:sts::{account}:assumed-role/{name}/{service}"
         return "NO_PERMISSIONS", iam.denial(session, action, resource)
     return None
+
+
+class RoleNotAssumable(AWSError):
+    TYPE = "AccessDeniedException"
+    STATUS = 400
+
+
+def _check_state_machine_role(backend, role_arn: str, name: str) -> None:
+    account, region = backend.account_id, backend.region_name
+    context = {
+        "aws:SourceAccount": account,
+        "aws:SourceArn": f"arn:{iam.PARTITION}:states:{region}:{account}:stateMachine:{name}",
+    }
+    if not assumable(role_arn, STATES, context):
+        raise RoleNotAssumable(
+            f"Neither the global service principal {STATES}, nor the regional one is authorized "
+            f"to assume the provided role: {role_arn}"
+        )
+
+
+def install() -> None:
+    """Patch Step Functions' create and update of a state machine (idempotent)."""
+    if getattr(StepFunctionBackend.create_state_machine, "checks_role", False):
+        return
+    create, update = StepFunctionBackend.create_state_machine, StepFunctionBackend.update_state_machine
+
+    def create_state_machine(self, name, definition, roleArn, *args, **kwargs):
+        _check_state_machine_role(self, roleArn, name)
+        return create(self, name, definition, roleArn, *args, **kwargs)
+
+    def update_state_machine(self, arn, definition=None, role_arn=None, *args, **kwargs):
+        if role_arn:
+            _check_state_machine_role(self, role_arn, arn.rsplit(":", 1)[-1])
+        return update(self, arn, definition, role_arn, *args, **kwargs)
+
+    create_state_machine.checks_role = True
+    StepFunctionBackend.create_state_machine = create_state_machine
+    StepFunctionBackend.update_state_machine = update_state_machine

@@ -483,7 +483,7 @@ Resources:
   Machine:
     Type: AWS::StepFunctions::StateMachine
     Properties:
-      RoleArn: !Sub arn:${AWS::Partition}:iam::${AWS::AccountId}:role/states
+      RoleArn: !GetAtt Role.Arn
       DefinitionString: >-
         {"StartAt": "Done",
          "States": {"Done": {"Type": "Pass", "Result": {"value": "${Value}"}, "End": true}}}
@@ -494,7 +494,8 @@ Outputs:
 
 
 def test_state_machine_definition_string_gets_its_substitutions(client):
-    arn = create(client, "sfn-string", DEFINITION_STRING)["Arn"]
+    template = with_resources(DEFINITION_STRING, role("states.amazonaws.com"))
+    arn = create(client, "sfn-string", template)["Arn"]
     assert json.loads(run(client, arn, {})["output"]) == {"value": "from-a-string"}
     delete(client, "sfn-string")
 

@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from orchestration.local import iam
 from tests.orchestration.local.conftest import REGION
+from tests.orchestration.local.test_moto_fixes import TRUSTS_SERVICES
 
 ACCOUNT = "123456789012"
 CATALOG = f"arn:aws:glue:{REGION}:{ACCOUNT}:catalog"
@@ -130,9 +131,7 @@ def test_the_state_machine_s_integrations_act_with_its_role(as_role, client):
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::box/in/*"}],
     }
-    role = client("iam").create_role(
-        RoleName="reader", AssumeRolePolicyDocument=json.dumps({"Statement": []})
-    )
+    role = client("iam").create_role(RoleName="reader", AssumeRolePolicyDocument=json.dumps(TRUSTS_SERVICES))
     client("iam").put_role_policy(RoleName="reader", PolicyName="p", PolicyDocument=json.dumps(reader))
     sfn = client("stepfunctions")
 

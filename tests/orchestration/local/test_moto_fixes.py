@@ -39,13 +39,13 @@ def _name(prefix: str) -> str:
 # The role of these tests' state machines may do anything: they test moto's Step Functions, not
 # IAM (orchestration.local.iam evaluates the integrations' calls against the role).
 ANYTHING = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
-# EventBridge targets act with it too (orchestration.local.eventbridge checks the trust).
-TRUSTS_STATES_AND_EVENTS = {
+# Its Glue jobs and EventBridge targets act with it too (orchestration.local.trust checks the trust).
+TRUSTS_SERVICES = {
     "Version": "2012-10-17",
     "Statement": [
         {
             "Effect": "Allow",
-            "Principal": {"Service": ["states.amazonaws.com", "events.amazonaws.com"]},
+            "Principal": {"Service": ["states.amazonaws.com", "events.amazonaws.com", "glue.amazonaws.com"]},
             "Action": "sts:AssumeRole",
         }
     ],
@@ -55,9 +55,7 @@ TRUSTS_STATES_AND_EVENTS = {
 def _state_machine(client, definition: dict) -> str:
     sfn, iam = client("stepfunctions"), client("iam")
     if ROLE.rsplit("/", 1)[1] not in {r["RoleName"] for r in iam.list_roles()["Roles"]}:
-        iam.create_role(
-            RoleName=ROLE.rsplit("/", 1)[1], AssumeRolePolicyDocument=json.dumps(TRUSTS_STATES_AND_EVENTS)
-        )
+        iam.create_role(RoleName=ROLE.rsplit("/", 1)[1], AssumeRolePolicyDocument=json.dumps(TRUSTS_SERVICES))
         iam.put_role_policy(
             RoleName=ROLE.rsplit("/", 1)[1], PolicyName="anything", PolicyDocument=json.dumps(ANYTHING)
         )
