@@ -9,8 +9,12 @@ from shared.spark import get_spark
 
 @pytest.fixture(scope="session")
 def spark():
+    # A 2 GB heap (the jobs' default is 4 GB): each of `make test`'s two workers has one session
+    # beside the local runtime's Glue drivers, and the tests' data is small.
     session = get_spark(
-        "lakehouse-tests", master="local[2]", extra_conf={"spark.sql.shuffle.partitions": "2"}
+        "lakehouse-tests",
+        master="local[2]",
+        extra_conf={"spark.sql.shuffle.partitions": "2", "spark.driver.memory": "2g"},
     )
     yield session
     session.stop()

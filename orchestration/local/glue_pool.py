@@ -2,10 +2,10 @@
 
 A job run takes an idle driver started with the same Spark settings (the job definition's
 `--conf`), or starts one; when the run ends the driver goes back to the pool, unless the run
-killed it, ran out of time, was stopped or stopped Spark. A driver is started ahead with the
-runtime, and for a job definition whose settings differ when the job is created, so the first
-run finds one ready. Drivers are process groups
-of their own: ending one ends its JVM too."""
+killed it, ran out of time, was stopped or stopped Spark, or the pool holds enough idle drivers
+(MAX_IDLE, MAX_IDLE_TOTAL). A driver is started when a job is created, unless one with its settings
+is idle, so the first run finds one ready. Drivers are process groups of their own: ending one ends
+its JVM too."""
 
 from __future__ import annotations
 
@@ -19,9 +19,13 @@ import threading
 import time
 from pathlib import Path
 
-# Idle drivers kept per set of settings (each holds a JVM: about 1 GB once warm), and the runs
-# one driver serves before it is replaced (a bound on what a long-lived JVM accumulates).
-MAX_IDLE = 2
+# Idle drivers kept (each holds a JVM: 1 to 1.5 GB resident once warm): at most MAX_IDLE per set of
+# settings and MAX_IDLE_TOTAL in all, the least recently released going first. Settings include the
+# job's role, so each deployment's jobs get drivers of their own; without the total bound, a runtime
+# serving several deployments kept two idle JVMs for each (a clean-clone `make test` was OOM-killed).
+# And the runs one driver serves before it is replaced (a bound on what a long-lived JVM accumulates).
+MAX_IDLE = 3  # a layer's Map runs MapConcurrency (3) jobs at once
+MAX_IDLE_TOTAL = 3
 MAX_RUNS = 50
 
 
@@ -92,7 +96,7 @@ class Pool:
     """Drivers by their settings (a JSON key), shared by the job runs of one runtime."""
 
     def __init__(self) -> None:
-        self._idle: dict[str, list[Driver]] = {}
+        self._idle: list[tuple[str, Driver]] = []  # least recently released first
         self._all: set[Driver] = set()
         self._lock = threading.Lock()
         self._count = 0
@@ -104,43 +108,51 @@ class Pool:
             self._all.add(driver)
         return driver
 
+    def idle(self, key: str | None = None) -> list[Driver]:
+        with self._lock:
+            return [driver for held, driver in self._idle if key is None or held == key]
+
     def prewarm(self, key: str, env: dict, logs: Path) -> None:
         """A driver for these settings, idle and ready, unless one is idle already."""
-        with self._lock:
-            if self._idle.get(key):
-                return
+        if self.idle(key):
+            return
         driver = self._start(env, logs)
         self.release(key, driver)
 
     def acquire(self, key: str, env: dict, logs: Path) -> Driver:
         with self._lock:
-            idle = self._idle.get(key, [])
-            while idle:
-                driver = idle.pop(0)
+            for at in range(len(self._idle) - 1, -1, -1):  # the most recently released first
+                held, driver = self._idle[at]
+                if held != key:
+                    continue
+                del self._idle[at]
                 if driver.alive():
                     return driver
                 self._all.discard(driver)
         return self._start(env, logs)
 
     def release(self, key: str, driver: Driver, reusable: bool = True) -> None:
+        retired = []
         with self._lock:
-            idle = self._idle.setdefault(key, [])
-            if reusable and driver.alive() and driver.runs < MAX_RUNS and len(idle) < MAX_IDLE:
-                idle.append(driver)
-                return
-            self._all.discard(driver)
-        driver.kill()
+            same = sum(1 for held, _ in self._idle if held == key)
+            if reusable and driver.alive() and driver.runs < MAX_RUNS and same < MAX_IDLE:
+                self._idle.append((key, driver))
+            else:
+                retired.append(driver)
+            while len(self._idle) > MAX_IDLE_TOTAL:
+                retired.append(self._idle.pop(0)[1])
+            self._all.difference_update(retired)
+        for gone in retired:
+            gone.kill()
 
     def discard(self, driver: Driver) -> None:
         with self._lock:
             self._all.discard(driver)
-            for idle in self._idle.values():
-                if driver in idle:
-                    idle.remove(driver)
+            self._idle = [(held, idle) for held, idle in self._idle if idle is not driver]
         driver.kill()
 
     def shutdown(self) -> None:
         with self._lock:
-            drivers, self._all, self._idle = list(self._all), set(), {}
+            drivers, self._all, self._idle = list(self._all), set(), []
         for driver in drivers:
             driver.kill()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.local.glue_pool import DriverDied, Pool
+from orchestration.local.glue_pool import MAX_IDLE, MAX_IDLE_TOTAL, DriverDied, Pool
 
 KEY = "{}"
 # Each script records what it saw in the JSON file named by its first argument.
@@ -128,3 +128,41 @@ def test_two_drivers_run_at_once(pool, tmp_path):
     pool.release(KEY, a), pool.release(KEY, b)
     assert {n: x["code"] for n, x in answers.items()} == {"3": 0, "4": 0}
     assert json.loads((tmp_path / "c4.json").read_text())["partitions"] == "4"
+
+
+class _Held:
+    """What the pool keeps of a driver: whether it lives, its runs, and killing it (no JVM: these
+    tests are about which drivers the pool keeps, not what a driver does)."""
+
+    def __init__(self) -> None:
+        self.runs, self.killed = 0, False
+
+    def alive(self) -> bool:
+        return not self.killed
+
+    def kill(self) -> None:
+        self.killed = True
+
+
+def test_idle_drivers_are_bounded_in_all_the_least_recently_released_going_first():
+    pool, released = Pool(), []
+    for key in ("env-a", "env-a", "env-b", "env-c"):  # one deployment after another
+        driver = _Held()
+        pool.release(key, driver)
+        released.append(driver)
+
+    assert len(pool.idle()) == MAX_IDLE_TOTAL == 3
+    assert released[0].killed and not any(d.killed for d in released[1:])
+    assert pool.idle("env-a") == [released[1]]
+    assert pool.acquire("env-c", {}, Path(".")) is released[3]  # taken, not started anew
+    assert pool.idle() == released[1:3]
+
+
+def test_idle_drivers_of_one_setting_are_bounded_too():
+    pool = Pool()
+    drivers = [_Held() for _ in range(MAX_IDLE + 1)]
+    for driver in drivers:
+        pool.release("{}", driver)
+
+    assert pool.idle("{}") == drivers[: MAX_IDLE]
+    assert drivers[-1].killed
