@@ -82,7 +82,11 @@ def trial(spark, baseline, tmp_path, phase: str, seed: int) -> None:
     assert not [p for p in raw.rglob("*.csv")], "every file left the raw zone"
 
 
-@pytest.mark.parametrize("phase", PHASES)
+# One kill point in `make test` (bronze, the shortest trial); the others are slow: each trial is a
+# whole pipeline run killed and rerun (4 to 7 minutes on 2 cores beside the other tests).
+@pytest.mark.parametrize(
+    "phase", [p if p == "bronze" else pytest.param(p, marks=pytest.mark.slow) for p in PHASES]
+)
 def test_a_killed_run_recovers_to_the_crash_free_state(spark, baseline, tmp_path, phase):
     trial(spark, baseline, tmp_path, phase, seed=PHASES.index(phase))
 

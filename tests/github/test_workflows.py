@@ -13,7 +13,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
-ALLOWED_TRIGGERS = {"push", "pull_request", "workflow_run", "workflow_dispatch"}
+ALLOWED_TRIGGERS = {"push", "pull_request", "workflow_run", "workflow_dispatch", "schedule"}
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 # Long-lived AWS keys, by input name, variable name or secret name.
 KEY_PATTERNS = re.compile(
@@ -121,6 +121,7 @@ def test_ci_runs_the_local_checks_and_deploy_ships_what_ci_packaged():
         "lint": ["make lint"],
         "unit": ["make setup-browser", "make test-unit"],
         "integration": ["make test-integration"],
+        "slow": ["make test-slow"],
         "package": ["make package"],
     }
     assert deploy["on"]["workflow_run"]["workflows"] == [ci["name"]]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from orchestration import operate
 from orchestration.demo import poison, read_alerts, subscribe_alerts
 from shared.generate import generate
@@ -53,6 +55,7 @@ def test_a_job_failure_alerts_archives_nothing_and_the_next_run_recovers(aws, tm
     recovered(target, drop)
 
 
+@pytest.mark.slow  # 7 to 10 minutes on 2 cores: `make test-slow`
 def test_a_task_timeout_is_caught_alerted_and_the_next_run_recovers(aws, tmp_path):
     target = deployed(aws, "slow", JobTimeoutSeconds="2")
     drop = tmp_path / "drop"
@@ -76,6 +79,7 @@ def test_a_task_timeout_is_caught_alerted_and_the_next_run_recovers(aws, tmp_pat
     recovered(target, drop)
 
 
+@pytest.mark.slow  # 7 to 10 minutes on 2 cores: `make test-slow`
 def test_a_failed_athena_query_alerts_archives_nothing_and_the_next_run_recovers(aws, tmp_path):
     target = deployed(aws, "athena")
     s3, artifacts = target.client("s3"), target.outputs["ArtifactsBucket"]

@@ -164,5 +164,5 @@ def test_idle_drivers_of_one_setting_are_bounded_too():
     for driver in drivers:
         pool.release("{}", driver)
 
-    assert pool.idle("{}") == drivers[: MAX_IDLE]
+    assert pool.idle("{}") == drivers[:MAX_IDLE]
     assert drivers[-1].killed
