@@ -180,6 +180,8 @@ def _deliver_states_and_sns_targets() -> None:
                     deliver(self, target, _target_body(self, target, event), context)
                 except Undelivered as failure:
                     _dead_letter(self, target, event, failure)
+                except Exception as exc:  # noqa: BLE001 - delivery fails apart from its sender on AWS
+                    _dead_letter(self, target, event, Undelivered("UNKNOWN", repr(exc)))
         if others:
             rest = copy.copy(self)
             rest.targets = others
