@@ -83,9 +83,11 @@ demo-run: setup
 	$(BIN)/lakehouse query --warehouse $(DEMO)/warehouse --file sql/validation/gold_reconciliation.sql
 
 # Two pytest workers (pytest-xdist), each with its own Spark session (tests/conftest.py), given a
-# whole test file at a time: a module's local AWS runtime and fixtures stay in one process.
+# whole test file at a time: a module's local AWS runtime and fixtures stay in one process. Files
+# go out longest first (tests/conftest.py); xdist would otherwise reorder them by their number of
+# tests, which left the longest files to the end (a clean-clone run ended on them alone).
 TEST_WORKERS ?= 2
-PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 test: setup
 	$(PYTEST)
