@@ -52,22 +52,23 @@ def _rule(client, pattern: dict, target: dict) -> str:
     return arn
 
 
+def _events_may(action: str, resource: str, rule_arn: str) -> dict:
+    """A resource policy that lets EventBridge do `action` on `resource` for one rule."""
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": "events.amazonaws.com"},
+        "Action": action,
+        "Resource": resource,
+        "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
+    }
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
 def _dead_letter_queue(client, rule_arn: str | None) -> tuple[str, str]:
     """A queue EventBridge may send to for `rule_arn` (None: no queue policy)."""
     url, arn = _queue(client)
     if rule_arn:
-        policy = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "events.amazonaws.com"},
-                    "Action": "sqs:SendMessage",
-                    "Resource": arn,
-                    "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
-                }
-            ],
-        }
+        policy = _events_may("sqs:SendMessage", arn, rule_arn)
         client("sqs").set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
     return url, arn
 
@@ -230,13 +231,16 @@ def test_an_event_whose_dead_letter_queue_does_not_let_eventbridge_send_is_dropp
 # --- Step Functions status changes, and SNS targets ------------------------------------------------
 
 
-def _status_rule(client, state_machine: str, statuses: list[str], target: dict) -> str:
-    pattern = {
+def _status_pattern(state_machine: str, statuses: list[str]) -> dict:
+    return {
         "source": ["aws.states"],
         "detail-type": ["Step Functions Execution Status Change"],
         "detail": {"stateMachineArn": [state_machine], "status": statuses},
     }
-    return _rule(client, pattern, target)
+
+
+def _status_rule(client, state_machine: str, statuses: list[str], target: dict) -> str:
+    return _rule(client, _status_pattern(state_machine, statuses), target)
 
 
 def test_an_ended_execution_sends_its_status_change_in_the_aws_shape(client):
@@ -266,18 +270,7 @@ def _topic(client, rule_arn_allowed: str) -> tuple[str, str]:
     """A topic whose policy lets EventBridge publish for `rule_arn_allowed`, and a queue subscribed."""
     sns = client("sns")
     topic = sns.create_topic(Name=_name("alerts"))["TopicArn"]
-    policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "events.amazonaws.com"},
-                "Action": "sns:Publish",
-                "Resource": topic,
-                "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn_allowed}},
-            }
-        ],
-    }
+    policy = _events_may("sns:Publish", topic, rule_arn_allowed)
     sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=json.dumps(policy))
     url, arn = _queue(client)
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
@@ -289,11 +282,7 @@ def test_a_failed_execution_alerts_through_a_topic_that_lets_the_rule_publish(cl
     state_machine = _state_machine(client, FAIL)
     rule_name = _name("rule")
     events = client("events")
-    pattern = {
-        "source": ["aws.states"],
-        "detail-type": ["Step Functions Execution Status Change"],
-        "detail": {"stateMachineArn": [state_machine], "status": ["FAILED"]},
-    }
+    pattern = _status_pattern(state_machine, ["FAILED"])
     rule = events.put_rule(Name=rule_name, EventPattern=json.dumps(pattern))["RuleArn"]
     topic, alerts_url = _topic(client, rule if policy_names_the_rule else f"{rule}-other")
     dlq_url, dlq_arn = _dead_letter_queue(client, rule)
