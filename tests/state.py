@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from pyspark.sql import functions as F
@@ -22,10 +24,20 @@ RUN_COLUMNS = {"_run_id", "_silver_run_id", "run_id", "resolved_run_id"}
 
 
 def start_run(raw: Path, warehouse: Path) -> subprocess.Popen:
-    """`lakehouse run` in its own process group, progress (DEBUG: each move) on stderr."""
-    env = {**os.environ, "LAKEHOUSE_LOG_LEVEL": "DEBUG", "PYTHONUNBUFFERED": "1"}
+    """`lakehouse run` in its own process group, progress (DEBUG: each move) on stderr. Its Spark
+    keeps its temporary files in a scratch folder of its own, which `kill` removes (a JVM killed
+    with SIGKILL cannot)."""
+    scratch = tempfile.mkdtemp(prefix="run-scratch-", dir=Path(warehouse).parent)
+    env = {
+        **os.environ,
+        "LAKEHOUSE_LOG_LEVEL": "DEBUG",
+        "PYTHONUNBUFFERED": "1",
+        "SPARK_LOCAL_DIRS": scratch,
+        "TMPDIR": scratch,
+        "JAVA_TOOL_OPTIONS": f"-Djava.io.tmpdir={scratch}",
+    }
     command = [sys.executable, "-m", "shared.cli", "run", "--raw", str(raw), "--warehouse", str(warehouse)]
-    return subprocess.Popen(
+    process = subprocess.Popen(
         [*command, "--as-of", AS_OF, "--json", "--catalog", "none"],
         cwd=ROOT,
         env=env,
@@ -34,12 +46,15 @@ def start_run(raw: Path, warehouse: Path) -> subprocess.Popen:
         text=True,
         start_new_session=True,
     )
+    process.scratch = scratch
+    return process
 
 
 def kill(process: subprocess.Popen) -> None:
     """kill -9 the run's whole process group: the Python driver and its JVM at once."""
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
+    shutil.rmtree(process.scratch, ignore_errors=True)
 
 
 def digest(spark, warehouse) -> dict[str, str]:

@@ -5,13 +5,15 @@ A job run takes an idle driver started with the same Spark settings (the job def
 killed it, ran out of time, was stopped or stopped Spark, or the pool holds enough idle drivers
 (MAX_IDLE, MAX_IDLE_TOTAL). A driver is started when a job is created, unless one with its settings
 is idle, so the first run finds one ready. Drivers are process groups of their own: ending one ends
-its JVM too."""
+its JVM too, and removes its scratch folder (Spark's local dirs and temporary files: a driver of the
+runtime's jobs holds a copy of their jars there, about 280 MB, which a killed JVM cannot delete)."""
 
 from __future__ import annotations
 
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -37,10 +39,17 @@ class Driver:
     def __init__(self, env: dict, log_path: Path):
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self.log_path = log_path
+        self.scratch = log_path.with_suffix(".scratch")
+        self.scratch.mkdir()
+        own = {
+            "SPARK_LOCAL_DIRS": str(self.scratch),  # Spark's local dirs: jar copies, block manager
+            "TMPDIR": str(self.scratch),  # Python's temporary files
+            "JAVA_TOOL_OPTIONS": f"-Djava.io.tmpdir={self.scratch}",  # the JVM's (spark-submit's)
+        }
         with open(log_path, "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "orchestration.local.glue_driver"],
-                env=env,
+                env={**env, **own},
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=log,
@@ -90,6 +99,11 @@ class Driver:
             except ProcessLookupError:
                 pass
         self.process.wait()
+        for _ in range(10):  # the JVM, killed with its group, may still be closing files
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            if not self.scratch.exists():
+                return
+            time.sleep(0.2)
 
 
 class Pool:

@@ -130,6 +130,32 @@ def test_two_drivers_run_at_once(pool, tmp_path):
     assert json.loads((tmp_path / "c4.json").read_text())["partitions"] == "4"
 
 
+WHERE = """
+import json, sys, tempfile
+from pyspark import SparkFiles
+from pyspark.sql import SparkSession
+spark = SparkSession.builder.getOrCreate()
+jvm = spark.sparkContext._jvm.System.getProperty("java.io.tmpdir")
+seen = {"files": SparkFiles.getRootDirectory(), "temp": tempfile.gettempdir(), "jvm": jvm}
+json.dump(seen, open(sys.argv[1], "w"))
+"""
+
+
+def test_a_driver_keeps_spark_files_in_its_scratch_folder_and_ending_it_removes_the_folder(pool, tmp_path):
+    where = script(tmp_path, "where", WHERE)
+    driver = pool.acquire(KEY, pool.env, pool.logs)
+    log = str(tmp_path / "where.log")
+    answer = driver.run({"script": where, "argv": [str(tmp_path / "w.json")], "paths": [], "log": log}, None)
+    seen = json.loads((tmp_path / "w.json").read_text())
+    assert answer["code"] == 0
+    # Spark's local dirs (the jars' copies, block manager), Python's and the JVM's temporary files.
+    assert Path(seen["files"]).is_relative_to(driver.scratch)
+    assert seen["temp"] == seen["jvm"] == str(driver.scratch)
+    assert Path(seen["files"]).is_dir()
+    pool.discard(driver)  # SIGKILL: the JVM's own clean-up never runs
+    assert not driver.scratch.exists()
+
+
 class _Held:
     """What the pool keeps of a driver: whether it lives, its runs, and killing it (no JVM: these
     tests are about which drivers the pool keeps, not what a driver does)."""
