@@ -63,6 +63,19 @@ def executions(target, limit: int = 10) -> list[dict]:
     return found["executions"]
 
 
+def executions_since(target, started_after: float) -> list[dict]:
+    """Every execution started at or after `started_after` (epoch seconds), newest first: all the
+    pages of the listing (one upload starts one execution; a drop of many files starts many)."""
+    pages = target.client("stepfunctions").get_paginator("list_executions")
+    found = []
+    for page in pages.paginate(stateMachineArn=target.outputs["StateMachineArn"]):
+        batch = page["executions"]
+        found += [e for e in batch if e["startDate"].timestamp() >= started_after]
+        if batch and batch[-1]["startDate"].timestamp() < started_after:
+            break  # newest first: the rest started earlier
+    return found
+
+
 def start(target, name: str | None = None) -> str:
     """A manual start: the same execution an upload would start (the state machine reads the raw
     zone itself), e.g. to process files left in raw by a failed run."""
@@ -118,7 +131,7 @@ def follow(target, on_event, started_after: float, timeout: float = 3600, settle
     done: set[str] = set()  # ended, and their whole history seen: not read again
     deadline, quiet_since = time.monotonic() + timeout, None
     while time.monotonic() < deadline:
-        mine = [e for e in executions(target, 100) if e["startDate"].timestamp() >= started_after]
+        mine = executions_since(target, started_after)
         for execution in mine:
             if execution["name"] in done:
                 continue
