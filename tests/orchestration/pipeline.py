@@ -23,12 +23,14 @@ def deployed(aws, env: str, **parameters) -> Target:
     return Target(env, aws.endpoint)
 
 
-def run_drop(target: Target, folder, started: float | None = None) -> tuple[list[dict], list[str], dict]:
+def run_drop(
+    target: Target, folder, started: float | None = None, timeout: float = 1200
+) -> tuple[list[dict], list[str], dict]:
     """Drop a folder and follow every execution started since `started` (default: now) to its end."""
     alerts = subscribe_alerts(target)
     started = started or time.time() - 1
     operate.drop(target, [folder])
-    finals = operate.follow(target, lambda *_: None, started, timeout=1200)
+    finals = operate.follow(target, lambda *_: None, started, timeout=timeout)
     histories = {f["name"]: operate.history(target, f["executionArn"]) for f in finals}
     return finals, read_alerts(target, alerts), histories
 
