@@ -59,6 +59,9 @@ def cmd_deploy(args: argparse.Namespace) -> int:
 def cmd_release(args: argparse.Namespace) -> int:
     import contextlib
 
+    from botocore.exceptions import ClientError
+
+    from orchestration.bootstrap import as_deploy_role
     from orchestration.local.server import LocalAws, is_listening
     from orchestration.release import ReleaseError, release
 
@@ -68,10 +71,17 @@ def cmd_release(args: argparse.Namespace) -> int:
     if target.endpoint and not is_listening(target.endpoint):
         log(f"no local runtime at {target.endpoint}: starting one for this release")
         runtime = LocalAws(port=int(target.endpoint.rsplit(":", 1)[1]), workdir=args.workdir)
+    options = deploy_options(args, target)
     try:
         with runtime:
-            result = release(target, smoke_mode=args.smoke, log=log, **deploy_options(args, target))
-    except (ReleaseError, RuntimeError, TimeoutError, ValueError) as error:
+            # Locally, as the deploy workflow on AWS: the bootstrap stack's deploy role, its change
+            # sets passing the execution role (an option given on the command line still wins).
+            local = target.endpoint is not None
+            role = as_deploy_role(target.env, target.endpoint, log) if local else contextlib.nullcontext({})
+            with role as workflow:
+                options.update({k: v for k, v in workflow.items() if not options.get(k)})
+                result = release(target, smoke_mode=args.smoke, log=log, **options)
+    except (ReleaseError, RuntimeError, TimeoutError, ValueError, ClientError) as error:
         print(f"lakehouse release: {error}", file=sys.stderr)
         return 1
     print(json.dumps(result, indent=2, default=str))

@@ -6,7 +6,10 @@ policies: an explicit Deny wins, else an Allow is needed on every resource. A de
 as AWS fails it: `AccessDenied` (S3) or `AccessDeniedException`, with "User: <session> is not
 authorized to perform: <action> on resource: <arn>".
 
-Requests signed with other credentials (the operator's, the tests') are not evaluated here. moto
+A session assumed through STS (AssumeRole, AssumeRoleWithWebIdentity: the deploy workflow's role)
+is evaluated the same way. Conditions are evaluated in the request's context
+(orchestration.local.iam_context, orchestration.local.conditions). Requests signed with other
+credentials (the operator's, the tests') are not evaluated here. moto
 has an IAM mode of its own, but it is all or nothing for the server and gives every call outside
 S3 the resource "*", which no least-privilege statement matches.
 
@@ -15,8 +18,8 @@ S3 objects and buckets (from moto), a copy's source object, each key of a multi-
 KMS key of an SSE-KMS bucket (kms:GenerateDataKey to write, kms:Decrypt to read); Glue catalog,
 database and table (all three for table calls), jobs and crawlers; DynamoDB tables; SNS topics; Athena
 workgroups (a query's, for calls on a query); Step Functions state machines and executions; KMS
-keys. A call outside these maps to
-"*", so a scoped policy denies it until its resource is added here (the safe direction)."""
+keys; CloudFormation stacks (and iam:PassRole of a change set's service role). A call outside these
+maps to "*", so a scoped policy denies it until its resource is added here (the safe direction)."""
 
 from __future__ import annotations
 
@@ -37,13 +40,16 @@ from moto.s3.exceptions import BucketAccessDeniedError, S3ClientError
 from moto.s3.models import s3_backends
 from moto.sts.models import sts_backends
 
+from orchestration.local import conditions, iam_context
+
 PARTITION = "aws"
 CREDENTIAL = re.compile(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/")
 # moto's S3 operation names that IAM calls otherwise.
 S3_ACTIONS = {"HeadBucket": "ListBucket", "ListBucketVersions": "ListBucketVersions"}
 
 _lock = threading.Lock()
-_sessions: dict[str, tuple[str, str, str]] = {}  # access key id -> (account, role name, session ARN)
+# access key id -> (account, role name, role ARN, session ARN)
+_sessions: dict[str, tuple[str, str, str, str]] = {}
 _by_role: dict[str, dict[str, str]] = {}
 _installed = False
 
@@ -65,13 +71,27 @@ def role_credentials(role_arn: str, session_name: str, region: str) -> dict[str,
         )
         role_name = role_arn.rsplit("/", 1)[-1]
         session = f"arn:{PARTITION}:sts::{account}:assumed-role/{role_name}/{session_name}"
-        _sessions[assumed.access_key_id] = (account, role_name, session)
+        _sessions[assumed.access_key_id] = (account, role_name, role_arn, session)
         _by_role[role_arn] = {
             "AWS_ACCESS_KEY_ID": assumed.access_key_id,
             "AWS_SECRET_ACCESS_KEY": assumed.secret_access_key,
             "AWS_SESSION_TOKEN": assumed.session_token,
         }
         return dict(_by_role[role_arn])
+
+
+def session_of(access_key_id: str) -> tuple[str, str, str, str] | None:
+    """(account, role name, role ARN, session ARN) of a role session: one the runtime made for a
+    principal it runs, or one assumed through STS (AssumeRole, AssumeRoleWithWebIdentity)."""
+    with _lock:
+        if access_key_id in _sessions:
+            return _sessions[access_key_id]
+    for account in list(sts_backends.keys()):
+        assumed = sts_backends[account][PARTITION].get_assumed_role_from_access_key(access_key_id)
+        if assumed is not None:
+            name = assumed.role_arn.rsplit("/", 1)[-1]
+            return assumed.account_id, name, assumed.role_arn, assumed.arn
+    return None
 
 
 def forget() -> None:
@@ -100,14 +120,16 @@ def statements(account: str, role_name: str) -> list[dict]:
     return found
 
 
-def decision(rules: list[dict], action: str, resource: str) -> PermissionResult:
-    """DENIED on a matching Deny, PERMITTED on a matching Allow, else NEUTRAL. A statement with a
-    Condition matches nothing here (the request context is not modelled)."""
+def decision(rules: list[dict], action: str, resource: str, context: dict | None = None) -> PermissionResult:
+    """DENIED on a matching Deny, PERMITTED on a matching Allow, else NEUTRAL. A statement's
+    Condition is evaluated in the request's `context` (orchestration.local.conditions): an Allow
+    applies only when it surely holds, a Deny whenever it may."""
     result = PermissionResult.NEUTRAL
     for rule in rules:
-        if "NotResource" in rule or "Condition" in rule:
+        if "NotResource" in rule or not conditions.applies(rule, context or {}):
             continue
-        verdict = IAMPolicyStatement(rule).is_action_permitted(action, resource)
+        unconditional = {key: value for key, value in rule.items() if key != "Condition"}
+        verdict = IAMPolicyStatement(unconditional).is_action_permitted(action, resource)
         if verdict == PermissionResult.DENIED:
             return verdict
         if verdict == PermissionResult.PERMITTED:
@@ -164,6 +186,8 @@ def service_resources(service: str, operation: str, body: dict, region: str, acc
         arn = body.get("stateMachineArn") or body.get("executionArn")
         if arn:
             return [arn]
+    if service == "cloudformation" and body.get("StackName"):
+        return [iam_context.stack_arn(account, region, body["StackName"])]
     if service == "kms" and body.get("KeyId"):
         key = body["KeyId"]
         return [key if key.startswith("arn:") else _arn("kms", region, account, f"key/{key}")]
@@ -192,24 +216,30 @@ def _bucket_key_arn(account: str, bucket: str, region: str) -> str | None:
     return None
 
 
-def s3_checks(request, operation: str, resource: str, account: str, region: str) -> list[tuple[str, str]]:
-    """(action, resource) pairs an S3 request needs: its own, a copy's source, each deleted key of
-    a multi-object delete, and the bucket key of SSE-KMS."""
+Check = tuple[str, str, dict]  # (action, resource, the request's context for it)
+
+
+def s3_checks(request, operation: str, resource: str, account: str, region: str) -> list[Check]:
+    """(action, resource, context) an S3 request needs: its own, a copy's source, each deleted key
+    of a multi-object delete, and the bucket key of SSE-KMS (a call S3 makes on the caller's behalf)."""
     action = S3_ACTIONS.get(operation, operation)
     bucket = resource.split(":::", 1)[1].split("/", 1)[0]
-    checks = [(f"s3:{action}", resource)]
+    own = iam_context.s3_list_context(request) if action in ("ListBucket", "ListBucketVersions") else {}
+    checks = [(f"s3:{action}", resource, own)]
     if action == "DeleteObject" and "/" not in resource.split(":::", 1)[1]:  # POST ?delete
         root = ET.fromstring(request.body or b"<Delete/>")
         keys = [el.text for el in root.iter() if el.tag.endswith("Key")]
-        checks = [("s3:DeleteObject", f"arn:{PARTITION}:s3:::{bucket}/{key}") for key in keys]
+        checks = [("s3:DeleteObject", f"arn:{PARTITION}:s3:::{bucket}/{key}", {}) for key in keys]
     source = request.headers.get("x-amz-copy-source")
     if source:
-        checks.append(("s3:GetObject", f"arn:{PARTITION}:s3:::{unquote(source).lstrip('/').split('?')[0]}"))
+        copied = f"arn:{PARTITION}:s3:::{unquote(source).lstrip('/').split('?')[0]}"
+        checks.append(("s3:GetObject", copied, {}))
     key_arn = _bucket_key_arn(account, bucket, region)
+    via_s3 = iam_context.kms_via_s3_context(account, region, key_arn) if key_arn else {}
     if key_arn and action == "PutObject":
-        checks.append(("kms:GenerateDataKey", key_arn))
+        checks.append(("kms:GenerateDataKey", key_arn, via_s3))
     if key_arn and action == "GetObject" and request.method != "HEAD":
-        checks.append(("kms:Decrypt", key_arn))
+        checks.append(("kms:Decrypt", key_arn, via_s3))
     return checks
 
 
@@ -218,7 +248,8 @@ class QueryDenied(XmlRESTError):
 
 
 def request_parameters(request) -> dict:
-    """A (non-S3) request's parameters, whatever its protocol (JSON body or query form)."""
+    """A (non-S3) request's parameters, whatever its protocol: parsed, a JSON body, or the query
+    protocol's form (its top-level fields; nested ones keep their flattened names)."""
     params = getattr(request, "params", None)
     if isinstance(params, dict) and params:
         return params
@@ -228,8 +259,11 @@ def request_parameters(request) -> dict:
     try:
         parsed = json.loads(body or "{}")
     except (TypeError, ValueError):
-        return {}
-    return parsed if isinstance(parsed, dict) else {}
+        parsed = None
+    if isinstance(parsed, dict) and parsed:
+        return parsed
+    form = getattr(request, "querystring", None) or {}
+    return {key: values[0] for key, values in form.items() if values}
 
 
 def service_denial(request, service: str, message: str) -> Exception:
@@ -245,23 +279,26 @@ def _authorize(original):
     def authorize(self, iam_request_cls, resource="*"):
         original(self, iam_request_cls, resource)
         found = CREDENTIAL.search(self.headers.get("Authorization") or "")
-        session = _sessions.get(found.group(1)) if found else None
+        session = session_of(found.group(1)) if found else None
         if session is None:
             return
-        account, role_name, session_arn = session
+        account, role_name, role_arn, session_arn = session
         region, service = found.group(2), found.group(3)
         operation = self._get_action()
         if service == "s3":
             checks = s3_checks(self, operation, resource, account, region)
         else:
             body = request_parameters(self)
+            own = iam_context.cloudformation_context(body) if service == "cloudformation" else {}
             checks = [
-                (f"{service}:{operation}", r)
+                (f"{service}:{operation}", r, own)
                 for r in service_resources(service, operation, body, region, account)
             ]
+            checks += iam_context.implied_checks(service, operation, body)
         rules = statements(account, role_name)
-        for action, target in checks:
-            if decision(rules, action, target) != PermissionResult.PERMITTED:
+        principal = iam_context.principal_context(account, role_arn, region)
+        for action, target, context in checks:
+            if decision(rules, action, target, {**principal, **context}) != PermissionResult.PERMITTED:
                 message = denial(session_arn, action, target)
                 if service != "s3":
                     raise service_denial(self, service, message)

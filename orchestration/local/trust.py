@@ -5,10 +5,8 @@ for a service principal: a statement applies when it names the service (or "*") 
 action and the resource, and when its Condition holds in the request's context; a Deny that applies
 wins, else an Allow that applies is needed.
 
-Conditions: StringEquals, StringLike, ArnEquals and ArnLike on the context's keys (aws:SourceArn,
-aws:SourceAccount). Any other operator, or a key the context lacks, makes the statement not apply:
-an Allow with such a condition allows nothing here (the safe direction), and a Deny with one denies
-nothing (documented in the README's list of what the local runtime does not enforce).
+Conditions are evaluated by orchestration.local.conditions in the request's context (aws:SourceArn,
+aws:SourceAccount): an Allow applies only when its condition surely holds, a Deny whenever it may.
 
 `install()` makes Step Functions check its role as AWS does when a state machine is created or its
 role changed: the role must exist and trust states.amazonaws.com, else AccessDeniedException. Glue
@@ -25,54 +23,32 @@ from moto.iam.access_control import PermissionResult
 from moto.iam.models import iam_backends
 from moto.stepfunctions.models import StepFunctionBackend
 
-from orchestration.local import iam
+from orchestration.local import conditions, iam
+from orchestration.local.conditions import listed
 
 STATES = "states.amazonaws.com"
 GLUE = "glue.amazonaws.com"
-CONDITION_TESTS = {
-    "StringEquals": lambda actual, expected: actual == expected,
-    "StringLike": fnmatchcase,
-    "ArnEquals": lambda actual, expected: actual == expected,
-    "ArnLike": fnmatchcase,
-}
-
-
-def _listed(value: Any) -> list:
-    return value if isinstance(value, list) else [value]
-
-
-def _condition_holds(condition: dict, context: dict[str, str]) -> bool:
-    lowered = {key.lower(): value for key, value in context.items()}
-    for operator, tests in condition.items():
-        test = CONDITION_TESTS.get(operator)
-        if test is None:
-            return False
-        for key, expected in tests.items():
-            actual = lowered.get(key.lower())
-            if actual is None or not any(test(actual, str(value)) for value in _listed(expected)):
-                return False
-    return True
 
 
 def _applies(statement: dict, service: str, action: str, resource: str, context: dict[str, str]) -> bool:
     if {"NotPrincipal", "NotAction", "NotResource"} & statement.keys():
         return False
     principal = statement.get("Principal")
-    services = _listed(principal.get("Service", [])) if isinstance(principal, dict) else []
+    services = listed(principal.get("Service", [])) if isinstance(principal, dict) else []
     if principal != "*" and service not in services:
         return False
-    if not any(fnmatchcase(action.lower(), a.lower()) for a in _listed(statement.get("Action", []))):
+    if not any(fnmatchcase(action.lower(), a.lower()) for a in listed(statement.get("Action", []))):
         return False
-    if "Resource" in statement and not any(fnmatchcase(resource, r) for r in _listed(statement["Resource"])):
+    if "Resource" in statement and not any(fnmatchcase(resource, r) for r in listed(statement["Resource"])):
         return False  # a trust policy names no resource: the role is its resource
-    return _condition_holds(statement.get("Condition", {}), context)
+    return conditions.applies(statement, context)
 
 
 def service_allowed(document: Any, service: str, action: str, resource: str, context: dict[str, str]) -> bool:
     """Whether a resource policy (or a role's trust policy) lets `service` do `action` on `resource`."""
     body = json.loads(document) if isinstance(document, str) else (document or {})
     allowed = False
-    for statement in _listed(body.get("Statement", [])):
+    for statement in listed(body.get("Statement", [])):
         if _applies(statement, service, action, resource, context):
             if statement.get("Effect") == "Deny":
                 return False

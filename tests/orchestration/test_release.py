@@ -1,7 +1,8 @@
 """`lakehouse release` (what `make deploy ENV=local` and the deploy workflow run) on the local AWS
-runtime: the stack through a change set, the smoke sample through the state machine, the Athena
-views in the Glue catalog; then a redeploy without changes (an empty change set is not a failure)
-and one with a new code version."""
+runtime, as the bootstrap stack's deploy role: the stack through a change set passing the
+execution role, the smoke sample through the state machine, the Athena views in the Glue catalog;
+then a redeploy without changes (an empty change set is not a failure) and one with a new code
+version."""
 
 from __future__ import annotations
 
@@ -32,6 +33,9 @@ def test_release_deploys_runs_the_smoke_sample_and_creates_the_views(aws):
     command = [sys.executable, "-m", "shared.cli", "release", "--local", "--endpoint", aws.endpoint]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1800)
     assert done.returncode == 0, done.stderr[-3000:]
+    # As the deploy workflow: a session of the bootstrap stack's deploy role (its policy evaluated).
+    role = "arn:aws:iam::123456789012:role/lakehouse-bootstrap/lakehouse-deploy-local"
+    assert f"acting as {role}" in done.stderr
     result = json.loads(done.stdout)
     assert result["deploy"]["Changed"] is True
     assert result["smoke"] == {"mode": "sample", "files": 3, "executions": 3, "status": "SUCCEEDED"}
