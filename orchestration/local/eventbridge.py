@@ -1,8 +1,9 @@
 """EventBridge on the local runtime as AWS delivers (moto 5.2.5 delivers to SQS, logs, archives,
 buses and API destinations only, and Step Functions sends it no events):
 
-- **Step Functions targets** start an execution as EventBridge does: through the target's RoleArn,
-  which must trust events.amazonaws.com (conditions on aws:SourceAccount / aws:SourceArn evaluated)
+- **Step Functions targets** need a RoleArn (PutTargets refuses one without, with AWS's
+  ValidationException), and start an execution as EventBridge does: through that role, which must
+  trust events.amazonaws.com (conditions on aws:SourceAccount / aws:SourceArn evaluated)
   and allow states:StartExecution on the state machine.
 - **SNS targets** publish when the topic's policy lets events.amazonaws.com publish for the rule.
 - **A failed delivery** (no role, a role that does not trust EventBridge, a missing permission, a
@@ -26,7 +27,8 @@ import uuid
 from typing import Any
 
 from jsonpath_ng.ext import parse
-from moto.events.models import Rule, events_backends
+from moto.events.exceptions import ValidationException
+from moto.events.models import EventsBackend, Rule, events_backends
 from moto.events.utils import EventTemplateParser
 from moto.sns.models import sns_backends
 from moto.sqs.models import sqs_backends
@@ -48,9 +50,28 @@ class Undelivered(Exception):
 
 
 def install() -> None:
-    """Patch moto's rule delivery and execution end (call once, from moto_fixes.install)."""
+    """Patch moto's targets, rule delivery and execution end (call once, from moto_fixes.install)."""
+    _require_target_roles()
     _deliver_states_and_sns_targets()
     _send_execution_status_changes()
+
+
+def _require_target_roles() -> None:
+    """PutTargets (and a template's rule) refuses a state machine target without RoleArn, as
+    EventBridge does: it starts executions only through a role. moto accepted it."""
+    original = EventsBackend.put_targets
+
+    def put_targets(self, name, event_bus_arn, targets):
+        for target in targets:
+            if (
+                ":states:" in target["Arn"]
+                and ":stateMachine:" in target["Arn"]
+                and not target.get("RoleArn")
+            ):
+                raise ValidationException(f"RoleArn is required for target {target['Arn']}.")
+        return original(self, name, event_bus_arn, targets)
+
+    EventsBackend.put_targets = put_targets
 
 
 def to_default_bus(account: str, region: str, event: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ import json
 import time
 
 import pytest
+from botocore.exceptions import ClientError
 
 from tests.orchestration.local.conftest import REGION
 from tests.orchestration.local.test_moto_fixes import (
@@ -161,17 +162,27 @@ def test_events_not_matching_the_rule_start_nothing(client):
     assert client("stepfunctions").list_executions(stateMachineArn=state_machine)["executions"] == []
 
 
-def _dead_lettered_target(client, state_machine: str, role: str | None) -> tuple[str, str]:
+def _dead_lettered_target(client, state_machine: str, role: str) -> tuple[str, str]:
     """A rule whose state machine target acts with `role` and dead-letters to a queue; (rule, queue)."""
     rule_name = _name("rule")
     events = client("events")
     rule = events.put_rule(Name=rule_name, EventPattern=json.dumps(DROP))["RuleArn"]
     queue_url, queue_arn = _dead_letter_queue(client, rule)
-    target = {"Id": "pipeline", "Arn": state_machine, "DeadLetterConfig": {"Arn": queue_arn}}
-    if role:
-        target["RoleArn"] = role
+    target = {"Id": "pipeline", "Arn": state_machine, "RoleArn": role, "DeadLetterConfig": {"Arn": queue_arn}}
     events.put_targets(Rule=rule_name, Targets=[target])
     return rule, queue_url
+
+
+def test_a_state_machine_target_without_a_role_is_refused_as_eventbridge_refuses_it(client):
+    state_machine = _state_machine(client, ECHO)
+    events, rule_name = client("events"), _name("rule")
+    events.put_rule(Name=rule_name, EventPattern=json.dumps(DROP))
+    with pytest.raises(ClientError) as refused:
+        events.put_targets(Rule=rule_name, Targets=[{"Id": "pipeline", "Arn": state_machine}])
+    error = refused.value.response["Error"]
+    assert error["Code"] == "ValidationException"
+    assert error["Message"] == f"RoleArn is required for target {state_machine}."
+    assert events.list_targets_by_rule(Rule=rule_name)["Targets"] == []
 
 
 @pytest.mark.parametrize(
@@ -184,14 +195,12 @@ def _dead_lettered_target(client, state_machine: str, role: str | None) -> tuple
             ["states:StartExecution"],
             "FAILED_TO_ASSUME_ROLE",
         ),
-        (None, None, "FAILED_TO_ASSUME_ROLE"),  # no RoleArn on the target
     ],
-    ids=["no-start-execution", "trusts-states-only", "trusts-another-account", "no-role"],
+    ids=["no-start-execution", "trusts-states-only", "trusts-another-account"],
 )
 def test_a_target_role_that_cannot_start_the_execution_dead_letters_the_event(client, trust, actions, code):
     state_machine = _state_machine(client, ECHO)
-    role = _role(client, trust, actions) if trust else None
-    rule, queue_url = _dead_lettered_target(client, state_machine, role)
+    rule, queue_url = _dead_lettered_target(client, state_machine, _role(client, trust, actions))
 
     _drop(client)
     (message,) = _messages(client, queue_url, expected=1)
@@ -221,7 +230,9 @@ def test_a_role_that_trusts_eventbridge_for_this_account_starts_the_execution(cl
 def test_an_event_whose_dead_letter_queue_does_not_let_eventbridge_send_is_dropped(client):
     state_machine = _state_machine(client, ECHO)
     queue_url, queue_arn = _dead_letter_queue(client, rule_arn=None)
-    _rule(client, DROP, {"Id": "p", "Arn": state_machine, "DeadLetterConfig": {"Arn": queue_arn}})
+    untrusting = _role(client, _trust("states.amazonaws.com"), ["states:StartExecution"])
+    target = {"Id": "p", "Arn": state_machine, "RoleArn": untrusting, "DeadLetterConfig": {"Arn": queue_arn}}
+    _rule(client, DROP, target)
 
     _drop(client)
 
