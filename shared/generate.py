@@ -1,4 +1,4 @@
-"""`lakehouse generate`: write a raw drop in the course-data format, with the outcome a run must report.
+"""`lakehouse generate`: write a raw drop in the raw zone's format, with the outcome a run must report.
 
 The drop is DIR/products/products.csv, DIR/orders/<date>.csv and DIR/order_items/<date>.csv with
 the sample's headers, column order and value formats (LF endings, `YYYY-MM-DDTHH:MM:SS`, amounts

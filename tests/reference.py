@@ -1,4 +1,5 @@
-"""An independent, pure-Python oracle of the data contract (README "Data contract", DESIGN.md 4-5).
+"""An independent, pure-Python oracle of the data contract (README "The data contract" and
+"Bad input and what happens").
 
 Integration tests run the same raw drop through this and through the Spark pipeline and compare the
 numbers. It is written from the contract text, not from the Spark code, and imports nothing from the

@@ -1,4 +1,5 @@
-"""Gold of the reference oracle (DESIGN.md 5), recomputed in full from the oracle's silver state."""
+"""Gold of the reference oracle (README "What it does", step 3: the daily aggregates), recomputed
+in full from the oracle's silver state."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The generator: same bytes per seed, the course-data layout, and a manifest that adds up."""
+"""The generator: same bytes per seed, the raw zone's layout, and a manifest that adds up."""
 
 from __future__ import annotations
 
