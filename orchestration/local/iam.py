@@ -15,7 +15,8 @@ S3 the resource "*", which no least-privilege statement matches.
 
 Resources, as the services' authorization references name them, for the calls the project makes:
 S3 objects and buckets (from moto), a copy's source object, each key of a multi-object delete, the
-KMS key of an SSE-KMS bucket (kms:GenerateDataKey to write, kms:Decrypt to read); Glue catalog,
+KMS key of an SSE-KMS bucket (kms:GenerateDataKey to write, kms:Decrypt to read) and of an
+encrypted SNS topic (both, to publish); Glue catalog,
 database and table (all three for table calls), jobs and crawlers; DynamoDB tables; SNS topics; Athena
 workgroups (a query's, for calls on a query); Step Functions state machines and executions; KMS
 keys; CloudFormation stacks (and iam:PassRole of a change set's service role). A call outside these
@@ -216,10 +217,7 @@ def _bucket_key_arn(account: str, bucket: str, region: str) -> str | None:
     return None
 
 
-Check = tuple[str, str, dict]  # (action, resource, the request's context for it)
-
-
-def s3_checks(request, operation: str, resource: str, account: str, region: str) -> list[Check]:
+def s3_checks(request, operation: str, resource: str, account: str, region: str) -> list[iam_context.Check]:
     """(action, resource, context) an S3 request needs: its own, a copy's source, each deleted key
     of a multi-object delete, and the bucket key of SSE-KMS (a call S3 makes on the caller's behalf)."""
     action = S3_ACTIONS.get(operation, operation)
@@ -235,7 +233,7 @@ def s3_checks(request, operation: str, resource: str, account: str, region: str)
         copied = f"arn:{PARTITION}:s3:::{unquote(source).lstrip('/').split('?')[0]}"
         checks.append(("s3:GetObject", copied, {}))
     key_arn = _bucket_key_arn(account, bucket, region)
-    via_s3 = iam_context.kms_via_s3_context(account, region, key_arn) if key_arn else {}
+    via_s3 = iam_context.kms_via_context(account, region, key_arn) if key_arn else {}
     if key_arn and action == "PutObject":
         checks.append(("kms:GenerateDataKey", key_arn, via_s3))
     if key_arn and action == "GetObject" and request.method != "HEAD":
@@ -245,6 +243,12 @@ def s3_checks(request, operation: str, resource: str, account: str, region: str)
 
 class QueryDenied(XmlRESTError):
     code = 403
+
+
+class KmsDenied(XmlRESTError):
+    """SNS's answer when the publisher may not use the topic's key."""
+
+    code = 400
 
 
 def request_parameters(request) -> dict:
@@ -294,12 +298,14 @@ def _authorize(original):
                 (f"{service}:{operation}", r, own)
                 for r in service_resources(service, operation, body, region, account)
             ]
-            checks += iam_context.implied_checks(service, operation, body)
+            checks += iam_context.implied_checks(account, region, service, operation, body)
         rules = statements(account, role_name)
         principal = iam_context.principal_context(account, role_arn, region)
         for action, target, context in checks:
             if decision(rules, action, target, {**principal, **context}) != PermissionResult.PERMITTED:
                 message = denial(session_arn, action, target)
+                if service == "sns" and action.startswith("kms:"):
+                    raise KmsDenied("KMSAccessDenied", message)
                 if service != "s3":
                     raise service_denial(self, service, message)
                 if self.is_delete_keys():  # moto then answers AccessDenied for each key, as S3 does

@@ -4,7 +4,8 @@ the condition keys AWS sets for it, and the checks a call implies besides its ow
 Keys set: aws:PrincipalArn, aws:PrincipalAccount, aws:RequestedRegion, aws:SecureTransport (always
 "true": AWS's SDKs and services call over TLS; the local endpoint is plain HTTP); for S3's
 ListBucket s3:prefix, s3:delimiter and s3:max-keys; for the KMS calls S3 makes on the caller's
-behalf (SSE-KMS) kms:ViaService, kms:CallerAccount and kms:ResourceAliases; for CloudFormation's
+behalf (SSE-KMS) and SNS makes for a publisher (an encrypted topic) kms:ViaService,
+kms:CallerAccount and kms:ResourceAliases; for CloudFormation's
 change sets and stacks cloudformation:RoleArn, cloudformation:TemplateUrl and
 cloudformation:ImportResourceTypes; for iam:PassRole iam:PassedToService. A key not listed here is
 absent, as a key AWS does not set for a call is (orchestration.local.conditions says what that means
@@ -16,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from moto.cloudformation.models import cloudformation_backends
 from moto.kms.models import kms_backends
+from moto.sns.models import sns_backends
 
 PARTITION = "aws"
 CLOUDFORMATION = "cloudformation.amazonaws.com"
@@ -39,14 +41,42 @@ def s3_list_context(request) -> dict:
     return {key: query[name][0] for name, key in keys.items() if name in query}
 
 
-def kms_via_s3_context(account: str, region: str, key_arn: str) -> dict:
-    """The keys of a KMS call S3 makes for the caller (GenerateDataKey to write, Decrypt to read)."""
+def kms_via_context(account: str, region: str, key_arn: str, service: str = "s3") -> dict:
+    """The keys of a KMS call a service (S3, SNS) makes for the caller with the caller's
+    permissions (GenerateDataKey to write, Decrypt to read)."""
     key_id = key_arn.rsplit("/", 1)[-1]
     key = kms_backends[account][region].keys.get(key_id)
-    context = {"kms:ViaService": f"s3.{region}.amazonaws.com", "kms:CallerAccount": account}
+    context = {"kms:ViaService": f"{service}.{region}.amazonaws.com", "kms:CallerAccount": account}
     if key is not None and key.aliases:
         context["kms:ResourceAliases"] = sorted(key.aliases)
     return context
+
+
+def key_arn(account: str, region: str, key: str) -> str | None:
+    """The ARN of a customer managed key named by id, ARN or alias; None for an AWS managed key
+    (alias/aws/...), whose key policy lets the account use it through the service."""
+    if key.startswith("arn:") and ":key/" in key:
+        return key
+    name = key.split(":", 5)[-1] if key.startswith("arn:") else key  # an alias ARN: alias/...
+    if name.startswith("alias/aws/"):
+        return None
+    if name.startswith("alias/"):
+        name = kms_backends[account][region].get_key_id_from_alias(name) or name
+    return f"arn:{PARTITION}:kms:{region}:{account}:key/{name}"
+
+
+Check = tuple[str, str, dict]  # (action, resource, the request's context for it)
+
+
+def encrypted_topic_checks(account: str, region: str, operation: str, body: dict) -> list[Check]:
+    """Publishing to a topic with server-side encryption: SNS uses the topic's key with the
+    publisher's permissions, so the publisher needs kms:GenerateDataKey and kms:Decrypt on it."""
+    topic = sns_backends[account][region].topics.get(body.get("TopicArn") or "")
+    key = key_arn(account, region, topic.kms_master_key_id) if topic and topic.kms_master_key_id else None
+    if operation != "Publish" or key is None:
+        return []
+    context = kms_via_context(account, region, key, "sns")
+    return [("kms:GenerateDataKey", key, context), ("kms:Decrypt", key, context)]
 
 
 def stack_arn(account: str, region: str, name: str | None) -> str:
@@ -77,8 +107,11 @@ def cloudformation_context(body: dict) -> dict:
     return context
 
 
-def implied_checks(service: str, operation: str, body: dict) -> list[tuple[str, str, dict]]:
-    """(action, resource, context) a call needs besides its own: passing CloudFormation a role."""
+def implied_checks(account: str, region: str, service: str, operation: str, body: dict) -> list[Check]:
+    """(action, resource, context) a call needs besides its own: passing CloudFormation a role;
+    the key of an encrypted topic."""
     if service == "cloudformation" and operation in PASSES_A_ROLE and body.get("RoleARN"):
         return [("iam:PassRole", body["RoleARN"], {"iam:PassedToService": CLOUDFORMATION})]
+    if service == "sns":
+        return encrypted_topic_checks(account, region, operation, body)
     return []

@@ -178,3 +178,41 @@ def test_json_and_query_protocol_calls_are_denied_in_their_own_shape(as_role):
         as_role("sns").publish(TopicArn=topic, Message="m")
     assert caught.value.response["Error"]["Code"] == "AuthorizationError"
     assert f"sns:Publish on resource: {topic}" in caught.value.response["Error"]["Message"]
+
+
+def _session_of(client, name: str, statements: list[dict]):
+    """A client factory acting as a new role `name` with these statements."""
+    role = client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({"Statement": []}))
+    document = json.dumps({"Version": "2012-10-17", "Statement": statements})
+    client("iam").put_role_policy(RoleName=name, PolicyName="p", PolicyDocument=document)
+    keys = iam.role_credentials(role["Role"]["Arn"], "run-1", REGION)
+    session = boto3.Session(
+        aws_access_key_id=keys["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=keys["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=keys["AWS_SESSION_TOKEN"],
+        region_name=REGION,
+    )
+    return lambda service: session.client(service, endpoint_url=client("s3").meta.endpoint_url)
+
+
+def test_publishing_to_an_encrypted_topic_needs_its_key(as_role, client):
+    key = client("kms").create_key()["KeyMetadata"]["Arn"]
+    client("kms").create_alias(AliasName="alias/alerts", TargetKeyId=key)
+    sealed = client("sns").create_topic(Name="sealed", Attributes={"KmsMasterKeyId": "alias/alerts"})
+    topic = sealed["TopicArn"]
+    publish = {"Effect": "Allow", "Action": "sns:Publish", "Resource": topic}
+    without_key = _session_of(client, "publisher", [publish])
+    with pytest.raises(ClientError) as caught:
+        without_key("sns").publish(TopicArn=topic, Message="m")
+    error = caught.value.response["Error"]
+    assert error["Code"] == "KMSAccessDenied"
+    assert f"kms:GenerateDataKey on resource: {key}" in error["Message"]
+    # Through SNS only, as the deploy and job roles scope their key statements.
+    use_key = {
+        "Effect": "Allow",
+        "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+        "Resource": key,
+        "Condition": {"StringEquals": {"kms:ViaService": f"sns.{REGION}.amazonaws.com"}},
+    }
+    with_key = _session_of(client, "key-publisher", [publish, use_key])
+    assert with_key("sns").publish(TopicArn=topic, Message="m")["MessageId"]
