@@ -17,10 +17,11 @@ from pathlib import Path
 
 import boto3
 
-# The repository and OIDC provider the local bootstrap names (no GitHub here: the token is not
-# verified locally, see the README's list of what the local runtime does not enforce).
+# The repository and OIDC provider the local bootstrap names (no GitHub here: the local runtime
+# checks the token's claims against the deploy role's trust, not its signature).
 LOCAL_REPOSITORY = "local/lakehouse"
 GITHUB_ISSUER = "token.actions.githubusercontent.com"
+GITHUB_THUMBPRINT = "6938fd4d98bab03faadb97b34396831e3780aea1"  # the issuer's published CA thumbprint
 BOOTSTRAP = Path(__file__).with_name("bootstrap.yaml")
 CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 
@@ -35,13 +36,11 @@ def bootstrap(env: str, endpoint: str | None, timeout: float = 120) -> dict:
     name = stack_name(env)
     existing = [s for s in cfn.list_stacks()["StackSummaries"] if s["StackName"] == name]
     if not any(s["StackStatus"] != "DELETE_COMPLETE" for s in existing):
-        sts = boto3.session.Session().client("sts", endpoint_url=endpoint)
-        account = sts.get_caller_identity()["Account"]
         parameters = {
             "GitHubRepository": LOCAL_REPOSITORY,
             "Environment": env,
             "CreateOidcProvider": "false",
-            "ExistingOidcProviderArn": f"arn:aws:iam::{account}:oidc-provider/{GITHUB_ISSUER}",
+            "ExistingOidcProviderArn": github_oidc_provider(endpoint),
         }
         cfn.create_stack(
             StackName=name,
@@ -59,23 +58,38 @@ def bootstrap(env: str, endpoint: str | None, timeout: float = 120) -> dict:
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
 
-def _token(env: str) -> str:
-    """An unsigned token with the claims GitHub's OIDC token carries for a deploy job of `env`."""
+def github_oidc_provider(endpoint: str | None) -> str:
+    """The account's GitHub OIDC provider, created if missing (once per account, by an
+    administrator: the bootstrap stack is given it, as for a second environment)."""
+    iam = boto3.session.Session().client("iam", endpoint_url=endpoint)
+    url = f"https://{GITHUB_ISSUER}"
+    for listed in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]:
+        if listed["Arn"].endswith(f"/{GITHUB_ISSUER}"):
+            return listed["Arn"]
+    created = iam.create_open_id_connect_provider(
+        Url=url, ClientIDList=["sts.amazonaws.com"], ThumbprintList=[GITHUB_THUMBPRINT]
+    )
+    return created["OpenIDConnectProviderArn"]
+
+
+def github_token(env: str, ref: str = "refs/heads/main", audience: str = "sts.amazonaws.com") -> str:
+    """An unsigned token with the claims GitHub's OIDC token carries for a deploy job of `env` on
+    `ref` (the repository's subject template: repo, context, ref)."""
     claims = {
         "iss": f"https://{GITHUB_ISSUER}",
-        "aud": "sts.amazonaws.com",
-        "sub": f"repo:{LOCAL_REPOSITORY}:environment:{env}:ref:refs/heads/main",
+        "aud": audience,
+        "sub": f"repo:{LOCAL_REPOSITORY}:environment:{env}:ref:{ref}",
     }
     part = lambda data: base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()  # noqa: E731
     return f"{part({'alg': 'none'})}.{part(claims)}."
 
 
-def deploy_role_credentials(env: str, endpoint: str | None, role_arn: str) -> dict[str, str]:
+def deploy_role_credentials(env: str, endpoint: str | None, role_arn: str, token: str | None = None) -> dict:
     """A session of the deploy role, as the workflow's configure-aws-credentials step gets it."""
     sts = boto3.session.Session().client("sts", endpoint_url=endpoint)
-    found = sts.assume_role_with_web_identity(
-        RoleArn=role_arn, RoleSessionName=f"lakehouse-deploy-{env}", WebIdentityToken=_token(env)
-    )["Credentials"]
+    request = {"RoleArn": role_arn, "RoleSessionName": f"lakehouse-deploy-{env}"}
+    found = sts.assume_role_with_web_identity(**request, WebIdentityToken=token or github_token(env))
+    found = found["Credentials"]
     values = (found["AccessKeyId"], found["SecretAccessKey"], found["SessionToken"])
     return dict(zip(CREDENTIAL_VARIABLES, values, strict=True))
 

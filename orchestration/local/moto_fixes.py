@@ -30,7 +30,7 @@ import time
 import uuid
 from typing import Any
 
-from orchestration.local import eventbridge, iam, s3_conditional, sfn_quotas, trust
+from orchestration.local import eventbridge, iam, s3_conditional, sfn_quotas, trust, web_identity
 
 LOG = logging.getLogger(__name__)
 
@@ -72,6 +72,7 @@ def install() -> None:
         s3_conditional.install()
         iam.install()
         trust.install()
+        web_identity.install()
         _installed = True
 
 

@@ -30,12 +30,14 @@ STATES = "states.amazonaws.com"
 GLUE = "glue.amazonaws.com"
 
 
-def _applies(statement: dict, service: str, action: str, resource: str, context: dict[str, str]) -> bool:
+def _applies(statement: dict, principal: tuple[str, str], action: str, resource: str, context: dict) -> bool:
+    """Whether a statement applies to `principal` ((kind, name): ("Service", "glue.amazonaws.com"),
+    ("Federated", an OIDC provider's ARN)) doing `action` on `resource` in `context`."""
     if {"NotPrincipal", "NotAction", "NotResource"} & statement.keys():
         return False
-    principal = statement.get("Principal")
-    services = listed(principal.get("Service", [])) if isinstance(principal, dict) else []
-    if principal != "*" and service not in services:
+    named = statement.get("Principal")
+    names = listed(named.get(principal[0], [])) if isinstance(named, dict) else []
+    if named != "*" and principal[1] not in names:
         return False
     if not any(fnmatchcase(action.lower(), a.lower()) for a in listed(statement.get("Action", []))):
         return False
@@ -46,10 +48,17 @@ def _applies(statement: dict, service: str, action: str, resource: str, context:
 
 def service_allowed(document: Any, service: str, action: str, resource: str, context: dict[str, str]) -> bool:
     """Whether a resource policy (or a role's trust policy) lets `service` do `action` on `resource`."""
+    return principal_allowed(document, ("Service", service), action, resource, context)
+
+
+def principal_allowed(
+    document: Any, principal: tuple[str, str], action: str, resource: str, context: dict
+) -> bool:
+    """Whether a policy lets `principal` ((kind, name), see _applies) do `action` on `resource`."""
     body = json.loads(document) if isinstance(document, str) else (document or {})
     allowed = False
     for statement in listed(body.get("Statement", [])):
-        if _applies(statement, service, action, resource, context):
+        if _applies(statement, principal, action, resource, context):
             if statement.get("Effect") == "Deny":
                 return False
             allowed = allowed or statement.get("Effect") == "Allow"

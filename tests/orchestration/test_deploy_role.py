@@ -56,3 +56,18 @@ def test_one_statement_less_and_the_deploy_is_denied_naming_the_action(aws):
     message = str(denied.value)
     assert "AccessDenied" in message and "s3:PutObject" in message, message
     assert f"lakehouse-deploy-{ENV}-" in message and "/templates/lakehouse-boot/" in message
+
+
+def test_only_main_of_the_repository_in_its_environment_may_take_the_deploy_role(aws):
+    role = bootstrap.bootstrap(ENV, aws.endpoint)["DeployRoleArn"]
+    assert bootstrap.deploy_role_credentials(ENV, aws.endpoint, role)["AWS_ACCESS_KEY_ID"]
+    refused = {
+        "a branch": (bootstrap.github_token(ENV, ref="refs/heads/feature"), "AccessDenied"),
+        "another environment": (bootstrap.github_token("prod"), "AccessDenied"),
+        "another audience": (bootstrap.github_token(ENV, audience="someone"), "InvalidIdentityToken"),
+        "not a token": ("not-a-jwt", "InvalidIdentityToken"),
+    }
+    for why, (token, code) in refused.items():
+        with pytest.raises(ClientError) as caught:
+            bootstrap.deploy_role_credentials(ENV, aws.endpoint, role, token)
+        assert caught.value.response["Error"]["Code"] == code, why
