@@ -21,7 +21,6 @@ import boto3
 # checks the token's claims against the deploy role's trust, not its signature).
 LOCAL_REPOSITORY = "local/lakehouse"
 GITHUB_ISSUER = "token.actions.githubusercontent.com"
-GITHUB_THUMBPRINT = "6938fd4d98bab03faadb97b34396831e3780aea1"  # the issuer's published CA thumbprint
 BOOTSTRAP = Path(__file__).with_name("bootstrap.yaml")
 CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 
@@ -66,9 +65,8 @@ def github_oidc_provider(endpoint: str | None) -> str:
     for listed in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]:
         if listed["Arn"].endswith(f"/{GITHUB_ISSUER}"):
             return listed["Arn"]
-    created = iam.create_open_id_connect_provider(
-        Url=url, ClientIDList=["sts.amazonaws.com"], ThumbprintList=[GITHUB_THUMBPRINT]
-    )
+    # No ThumbprintList: IAM trusts GitHub's issuer through its own root CAs.
+    created = iam.create_open_id_connect_provider(Url=url, ClientIDList=["sts.amazonaws.com"])
     return created["OpenIDConnectProviderArn"]
 
 

@@ -38,10 +38,10 @@ from moto.iam import models as iam_models
 from moto.iam.access_control import IAMPolicyStatement, PermissionResult
 from moto.iam.models import iam_backends
 from moto.s3.exceptions import BucketAccessDeniedError, S3ClientError
-from moto.s3.models import s3_backends
+from moto.s3.models import FakeBucket, s3_backends
 from moto.sts.models import sts_backends
 
-from orchestration.local import conditions, iam_context
+from orchestration.local import conditions, iam_context, resource_policies
 
 PARTITION = "aws"
 CREDENTIAL = re.compile(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/")
@@ -138,11 +138,34 @@ def decision(rules: list[dict], action: str, resource: str, context: dict | None
     return result
 
 
-def denial(session: str, action: str, resource: str) -> str:
-    return (
-        f"User: {session} is not authorized to perform: {action} on resource: {resource} "
-        f"because no identity-based policy allows the {action} action"
-    )
+def denial(session: str, action: str, resource: str, why: str | None = None) -> str:
+    why = why or f"because no identity-based policy allows the {action} action"
+    return f"User: {session} is not authorized to perform: {action} on resource: {resource} {why}"
+
+
+def refusal(rules, action: str, target: str, context: dict, who: tuple[str, str, str]) -> str | None:
+    """Why the call is denied (AWS's wording), or None when it is allowed: the role's identity
+    policies, and the bucket's or key's policy (orchestration.local.resource_policies).
+    `who`: (account, role ARN, session ARN)."""
+    account, role_arn, session_arn = who
+    identity = decision(rules, action, target, context)
+    parts = target.split(":")
+    region = (parts[3] if len(parts) > 3 else "") or context.get("aws:RequestedRegion", "")
+    document = resource_policies.policy_of(account, region, action, target)
+    if document is None:
+        return None if identity == PermissionResult.PERMITTED else denial(session_arn, action, target)
+    verdict = resource_policies.evaluate(document, action, target, account, (role_arn, session_arn), context)
+    if verdict.denied:
+        return denial(session_arn, action, target, "with an explicit deny in a resource-based policy")
+    if identity == PermissionResult.DENIED:
+        return denial(session_arn, action, target, "with an explicit deny in an identity-based policy")
+    if action.startswith("kms:"):  # the key policy decides; naming the account lets IAM grant
+        allowed = verdict.granted or (verdict.delegated and identity == PermissionResult.PERMITTED)
+        why = None if verdict.delegated else f"because no resource-based policy allows the {action} action"
+    else:
+        allowed = verdict.granted or identity == PermissionResult.PERMITTED
+        why = None
+    return None if allowed else denial(session_arn, action, target, why)
 
 
 def _arn(service: str, region: str, account: str, tail: str) -> str:
@@ -301,9 +324,10 @@ def _authorize(original):
             checks += iam_context.implied_checks(account, region, service, operation, body)
         rules = statements(account, role_name)
         principal = iam_context.principal_context(account, role_arn, region)
+        who = (account, role_arn, session_arn)
         for action, target, context in checks:
-            if decision(rules, action, target, {**principal, **context}) != PermissionResult.PERMITTED:
-                message = denial(session_arn, action, target)
+            message = refusal(rules, action, target, {**principal, **context}, who)
+            if message:
                 if service == "sns" and action.startswith("kms:"):
                     raise KmsDenied("KMSAccessDenied", message)
                 if service != "s3":
@@ -336,4 +360,7 @@ def install() -> None:
         ActionAuthenticatorMixin._authenticate_and_authorize_action
     )
     iam_models.Role.put_policy = _put_policy(iam_models.Role.put_policy)
+    # moto evaluated a bucket's policy on object calls for every caller, ignoring the statements'
+    # Principal (a Deny naming one role denied everyone); resource_policies evaluates it per caller.
+    FakeBucket.get_permission = lambda self, action, resource: PermissionResult.NEUTRAL
     _installed = True

@@ -216,3 +216,83 @@ def test_publishing_to_an_encrypted_topic_needs_its_key(as_role, client):
     }
     with_key = _session_of(client, "key-publisher", [publish, use_key])
     assert with_key("sns").publish(TopicArn=topic, Message="m")["MessageId"]
+
+
+def _bucket_with_policy(client, name: str, statements: list[dict]) -> None:
+    client("s3").create_bucket(Bucket=name)
+    client("s3").put_object(Bucket=name, Key="in/a.csv", Body=b"x")
+    policy = {"Version": "2012-10-17", "Statement": statements}
+    client("s3").put_bucket_policy(Bucket=name, Policy=json.dumps(policy))
+
+
+def test_a_bucket_policy_deny_wins_and_its_allow_for_the_role_grants(client):
+    role = f"arn:aws:iam::{ACCOUNT}:role/bucket-reader"
+    _bucket_with_policy(
+        client,
+        "guarded",
+        [
+            # The template's: no plain-HTTP access (the SDKs and services call over TLS).
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": ["arn:aws:s3:::guarded", "arn:aws:s3:::guarded/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+            {
+                "Effect": "Deny",
+                "Principal": {"AWS": role},
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::guarded/in/*",
+            },
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": role},
+                "Action": "s3:PutObject",
+                "Resource": "arn:aws:s3:::guarded/out/*",
+            },
+        ],
+    )
+    reader = _session_of(
+        client, "bucket-reader", [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]
+    )
+    message = denied(reader("s3").get_object, Bucket="guarded", Key="in/a.csv")
+    assert (
+        "s3:GetObject on resource: arn:aws:s3:::guarded/in/a.csv with an explicit deny in a resource"
+        in message
+    )
+    client("s3").get_object(Bucket="guarded", Key="in/a.csv")  # the Deny names the role, not everyone
+    reader("s3").put_object(Bucket="guarded", Key="out/b.csv", Body=b"y")  # granted by the bucket alone
+    denied(reader("s3").put_object, Bucket="guarded", Key="elsewhere/c.csv", Body=b"z")
+
+
+def test_the_key_policy_decides_whether_iam_may_grant_the_key(client):
+    kms = client("kms")
+    own = kms.create_key()["KeyMetadata"]["Arn"]  # AWS's default key policy: the account, through IAM
+    sealed_policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/admin"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
+    sealed = kms.create_key(Policy=json.dumps(sealed_policy))["KeyMetadata"]["Arn"]
+    for bucket, key in (("own-key", own), ("sealed-key", sealed)):
+        client("s3").create_bucket(Bucket=bucket)
+        rule = {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key}}
+        client("s3").put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [rule]})
+    writer = _session_of(
+        client,
+        "key-writer",
+        [
+            {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"},
+            {"Effect": "Allow", "Action": "kms:GenerateDataKey", "Resource": [own, sealed]},
+        ],
+    )
+    writer("s3").put_object(Bucket="own-key", Key="a.csv", Body=b"x")
+    message = denied(writer("s3").put_object, Bucket="sealed-key", Key="a.csv", Body=b"x")
+    assert f"kms:GenerateDataKey on resource: {sealed} because no resource-based policy allows" in message
