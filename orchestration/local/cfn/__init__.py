@@ -18,9 +18,8 @@ defect it covers; tests/orchestration/local/test_cfn_models.py has a test per fi
   forms `!Condition` and `!GetAtt [Resource, Attribute]` parse as on AWS.
 - `buckets`: buckets get their notification (EventBridge), public access block, ownership,
   versioning, lifecycle and bucket-key settings.
-- `misc`: queue and topic policies, SNS subscriptions and CloudWatch alarms are created;
-  AWS::S3::BucketPolicy is accepted but not applied (the local endpoint is plain HTTP, so the
-  template's TLS-only Deny would refuse every request).
+- `misc`: bucket, queue and topic policies, SNS subscriptions and CloudWatch alarms are created
+  (bucket policies are evaluated for role sessions: orchestration.local.resource_policies).
 - `changesets`: an executed CREATE change set gives the stack its outputs and exports, an UPDATE one
   goes through the stack's update, and a change set runs once (the deploy uses change sets).
 """

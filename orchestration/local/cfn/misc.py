@@ -1,9 +1,9 @@
 """Policies on buckets, queues and topics, SNS subscriptions and CloudWatch alarms (moto's
 CloudFormation has none of these types).
 
-AWS::S3::BucketPolicy is accepted but not applied: the local endpoint is plain HTTP, so the
-template's TLS-only Deny would refuse every request (and moto 5.2.5 denies on any policy condition
-it cannot evaluate)."""
+AWS::S3::BucketPolicy sets the bucket's policy, which orchestration.local.resource_policies
+evaluates for role sessions (requests count as TLS there, as the SDKs send them, so the template's
+TLS-only Deny holds without refusing the plain-HTTP local endpoint)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,13 @@ from typing import Any, ClassVar
 
 from moto.cloudwatch.models import CloudWatchBackend, cloudwatch_backends
 from moto.core.common_models import CloudFormationModel
+from moto.s3.exceptions import MissingBucket
+from moto.s3.models import S3Backend, s3_backends
 from moto.sns.exceptions import TopicNotFound
 from moto.sns.models import SNSBackend, sns_backends
 from moto.sqs.exceptions import QueueDoesNotExist
 from moto.sqs.models import SQSBackend, sqs_backends
+from moto.utilities.utils import get_partition
 
 from orchestration.local.cfn.base import NamedResource, as_float, as_int, as_text
 
@@ -48,17 +51,26 @@ class _Policy(NamedResource):
 
 
 class S3BucketPolicy(_Policy, CloudFormationModel):
-    """Accepted, not applied: see the module docstring."""
-
     resource_type = "AWS::S3::BucketPolicy"
+    backends = s3_backends
+    targets = "Bucket"  # one bucket, not a list
+    gone = (MissingBucket,)
 
     @classmethod
-    def _create(cls, backend: None, name: str, properties: dict[str, Any]) -> str:
+    def _backend(cls, account_id: str, region_name: str) -> S3Backend:
+        return s3_backends[account_id][get_partition(region_name)]  # S3's backends are per partition
+
+    @classmethod
+    def _create(cls, backend: S3Backend, name: str, properties: dict[str, Any]) -> str:
+        cls._set(backend, properties["Bucket"], json.dumps(properties["PolicyDocument"]))
         return properties["Bucket"]
 
     @classmethod
-    def _delete(cls, backend: None, physical_id: str) -> None:
-        pass
+    def _set(cls, s3: S3Backend, bucket: str, policy: str | None) -> None:
+        if policy is None:
+            s3.delete_bucket_policy(bucket)
+        else:
+            s3.put_bucket_policy(bucket, policy.encode())
 
 
 class SQSQueuePolicy(_Policy, CloudFormationModel):

@@ -747,12 +747,9 @@ def test_policies_subscription_and_alarm_are_created(client):
     alarm = client("cloudwatch").describe_alarms(AlarmNames=["undelivered"])["MetricAlarms"][0]
     assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": out["Queue"].rsplit("/", 1)[-1]}]
     assert alarm["AlarmActions"] == [out["Topic"]]
-    # The TLS-only bucket policy is a stack resource but is not applied: the local endpoint is HTTP.
-    types = [
-        r["ResourceType"]
-        for r in client("cloudformation").describe_stack_resources(StackName="attachments")["StackResources"]
-    ]
-    assert "AWS::S3::BucketPolicy" in types
+    # The TLS-only bucket policy is set on the bucket; requests count as TLS, so it denies nothing.
+    bucket_policy = json.loads(client("s3").get_bucket_policy(Bucket=out["Bucket"])["Policy"])
+    assert bucket_policy["Statement"][0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     client("s3").put_object(Bucket=out["Bucket"], Key="raw/a.csv", Body=b"a\n")
     client("s3").delete_object(Bucket=out["Bucket"], Key="raw/a.csv")
 
