@@ -40,6 +40,21 @@ POLICY = {
 }
 
 
+def _session_of(client, name: str, statements: list[dict]):
+    """A client factory acting as a new role `name` with these statements."""
+    role = client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({"Statement": []}))
+    document = json.dumps({"Version": "2012-10-17", "Statement": statements})
+    client("iam").put_role_policy(RoleName=name, PolicyName="p", PolicyDocument=document)
+    keys = iam.role_credentials(role["Role"]["Arn"], "run-1", REGION)
+    session = boto3.Session(
+        aws_access_key_id=keys["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=keys["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=keys["AWS_SESSION_TOKEN"],
+        region_name=REGION,
+    )
+    return lambda service: session.client(service, endpoint_url=client("s3").meta.endpoint_url)
+
+
 @pytest.fixture(scope="module")
 def as_role(client):
     admin_s3 = client("s3")
@@ -49,22 +64,7 @@ def as_role(client):
     glue = client("glue")
     for name in ("mine", "theirs"):
         glue.create_database(DatabaseInput={"Name": name})
-    role = client("iam").create_role(
-        RoleName="worker", AssumeRolePolicyDocument=json.dumps({"Statement": []})
-    )
-    client("iam").put_role_policy(RoleName="worker", PolicyName="p", PolicyDocument=json.dumps(POLICY))
-    credentials = iam.role_credentials(role["Role"]["Arn"], "run-1", REGION)
-    session = boto3.Session(
-        aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
-        aws_session_token=credentials["AWS_SESSION_TOKEN"],
-        region_name=REGION,
-    )
-    endpoint = admin_s3.meta.endpoint_url
-
-    def make(service: str):
-        return session.client(service, endpoint_url=endpoint)
-
+    make = _session_of(client, "worker", POLICY["Statement"])
     yield make
     iam.forget()
 
@@ -178,21 +178,6 @@ def test_json_and_query_protocol_calls_are_denied_in_their_own_shape(as_role):
         as_role("sns").publish(TopicArn=topic, Message="m")
     assert caught.value.response["Error"]["Code"] == "AuthorizationError"
     assert f"sns:Publish on resource: {topic}" in caught.value.response["Error"]["Message"]
-
-
-def _session_of(client, name: str, statements: list[dict]):
-    """A client factory acting as a new role `name` with these statements."""
-    role = client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({"Statement": []}))
-    document = json.dumps({"Version": "2012-10-17", "Statement": statements})
-    client("iam").put_role_policy(RoleName=name, PolicyName="p", PolicyDocument=document)
-    keys = iam.role_credentials(role["Role"]["Arn"], "run-1", REGION)
-    session = boto3.Session(
-        aws_access_key_id=keys["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=keys["AWS_SECRET_ACCESS_KEY"],
-        aws_session_token=keys["AWS_SESSION_TOKEN"],
-        region_name=REGION,
-    )
-    return lambda service: session.client(service, endpoint_url=client("s3").meta.endpoint_url)
 
 
 def test_publishing_to_an_encrypted_topic_needs_its_key(as_role, client):
