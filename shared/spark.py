@@ -45,6 +45,18 @@ S3_ENDPOINT_ENV = "LAKEHOUSE_S3_ENDPOINT"
 # Spark settings a job's runner passes on (JSON object), as Glue applies a job's `--conf`.
 SPARK_CONF_ENV = "LAKEHOUSE_SPARK_CONF"
 
+
+def scratch_env(folder) -> dict[str, str]:
+    """Environment that keeps a Spark process's temporary files in `folder`: Spark's local dirs
+    (its jar copies and block manager), Python's and the JVM's temporary files. A process ended
+    with SIGKILL cannot clean up after itself; whoever kills it removes the folder."""
+    return {
+        "SPARK_LOCAL_DIRS": str(folder),
+        "TMPDIR": str(folder),
+        "JAVA_TOOL_OPTIONS": f"-Djava.io.tmpdir={folder}",
+    }
+
+
 # Settings that hold on every runtime: UTC everywhere, non-ANSI casts (a failed cast is a null
 # that the validator turns into a reason, never a job failure), Delta as the catalog.
 COMMON_CONF = {

@@ -15,6 +15,7 @@ from pathlib import Path
 from pyspark.sql import functions as F
 
 from shared import delta
+from shared.spark import scratch_env
 from shared.warehouse import all_tables, table_path
 from tests.test_pipeline import AS_OF
 
@@ -32,9 +33,7 @@ def start_run(raw: Path, warehouse: Path) -> subprocess.Popen:
         **os.environ,
         "LAKEHOUSE_LOG_LEVEL": "DEBUG",
         "PYTHONUNBUFFERED": "1",
-        "SPARK_LOCAL_DIRS": scratch,
-        "TMPDIR": scratch,
-        "JAVA_TOOL_OPTIONS": f"-Djava.io.tmpdir={scratch}",
+        **scratch_env(scratch),
     }
     command = [sys.executable, "-m", "shared.cli", "run", "--raw", str(raw), "--warehouse", str(warehouse)]
     process = subprocess.Popen(

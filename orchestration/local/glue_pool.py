@@ -21,6 +21,8 @@ import threading
 import time
 from pathlib import Path
 
+from shared.spark import scratch_env
+
 # Idle drivers kept (each holds a JVM: 1 to 1.5 GB resident once warm): at most MAX_IDLE per set of
 # settings and MAX_IDLE_TOTAL in all, the least recently released going first. Settings include the
 # job's role, so each deployment's jobs get drivers of their own; without the total bound, a runtime
@@ -41,15 +43,10 @@ class Driver:
         self.log_path = log_path
         self.scratch = log_path.with_suffix(".scratch")
         self.scratch.mkdir()
-        own = {
-            "SPARK_LOCAL_DIRS": str(self.scratch),  # Spark's local dirs: jar copies, block manager
-            "TMPDIR": str(self.scratch),  # Python's temporary files
-            "JAVA_TOOL_OPTIONS": f"-Djava.io.tmpdir={self.scratch}",  # the JVM's (spark-submit's)
-        }
         with open(log_path, "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "orchestration.local.glue_driver"],
-                env={**env, **own},
+                env={**env, **scratch_env(self.scratch)},
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=log,

@@ -38,12 +38,12 @@ from moto.iam import models as iam_models
 from moto.iam.access_control import IAMPolicyStatement, PermissionResult
 from moto.iam.models import iam_backends
 from moto.s3.exceptions import BucketAccessDeniedError, S3ClientError
-from moto.s3.models import FakeBucket, s3_backends
+from moto.s3.models import FakeBucket
 from moto.sts.models import sts_backends
 
 from orchestration.local import conditions, iam_context, resource_policies
 
-PARTITION = "aws"
+PARTITION = iam_context.PARTITION
 CREDENTIAL = re.compile(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/")
 # moto's S3 operation names that IAM calls otherwise.
 S3_ACTIONS = {"HeadBucket": "ListBucket", "ListBucketVersions": "ListBucketVersions"}
@@ -227,16 +227,15 @@ def _query_workgroup(account: str, region: str, query_id: str | None) -> str | N
 
 def _bucket_key_arn(account: str, bucket: str, region: str) -> str | None:
     """The KMS key ARN of an SSE-KMS bucket's default encryption, else None."""
-    try:
-        found = s3_backends[account][PARTITION].get_bucket(bucket)
-    except Exception:  # noqa: BLE001 - no such bucket: S3 answers that itself
+    found = iam_context.bucket(account, bucket)
+    if found is None:
         return None
     rules = (found.encryption or {}).get("Rule") or []
     for rule in rules if isinstance(rules, list) else [rules]:
         default = rule.get("ApplyServerSideEncryptionByDefault") or {}
         key = default.get("KMSMasterKeyID")
         if default.get("SSEAlgorithm") == "aws:kms" and key:
-            return key if key.startswith("arn:") else _arn("kms", region, account, f"key/{key}")
+            return iam_context.key_arn(account, region, key)
     return None
 
 

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from moto.cloudformation.models import cloudformation_backends
 from moto.kms.models import kms_backends
+from moto.s3.models import s3_backends
 from moto.sns.models import sns_backends
 
 PARTITION = "aws"
@@ -50,6 +51,14 @@ def kms_via_context(account: str, region: str, key_arn: str, service: str = "s3"
     if key is not None and key.aliases:
         context["kms:ResourceAliases"] = sorted(key.aliases)
     return context
+
+
+def bucket(account: str, name: str):
+    """moto's bucket of that name, or None (S3 answers NoSuchBucket itself)."""
+    try:
+        return s3_backends[account][PARTITION].get_bucket(name)
+    except Exception:  # noqa: BLE001 - moto raises MissingBucket
+        return None
 
 
 def key_arn(account: str, region: str, key: str) -> str | None:

@@ -20,12 +20,11 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from moto.kms.models import kms_backends
-from moto.s3.models import s3_backends
 
-from orchestration.local import conditions
+from orchestration.local import conditions, iam_context
 from orchestration.local.conditions import listed
 
-PARTITION = "aws"
+PARTITION = iam_context.PARTITION
 
 
 @dataclass
@@ -38,12 +37,8 @@ class Verdict:
 def policy_of(account: str, region: str, action: str, resource: str) -> str | None:
     """The resource policy that governs `action` on `resource`: the bucket's or the key's."""
     if action.startswith("s3:") and resource.startswith(f"arn:{PARTITION}:s3:::"):
-        bucket = resource.split(":::", 1)[1].split("/", 1)[0]
-        try:
-            found = s3_backends[account][PARTITION].get_bucket(bucket)
-        except Exception:  # noqa: BLE001 - no such bucket: S3 answers that itself
-            return None
-        return found.policy.decode() if found.policy else None
+        found = iam_context.bucket(account, resource.split(":::", 1)[1].split("/", 1)[0])
+        return found.policy.decode() if found is not None and found.policy else None
     if action.startswith("kms:") and ":key/" in resource:
         key = kms_backends[account][region].keys.get(resource.rsplit("/", 1)[-1])
         return key.policy if key is not None else None
