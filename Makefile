@@ -48,7 +48,7 @@ $(JAR_CACHE)/.warm-jars-2: $(VENV)/.installed
 	$(BIN)/python -m shared.spark
 	@mkdir -p $(JAR_CACHE) && touch $@
 
-# Headless Chromium for the run report's browser test (tests/shared/report/test_browser.py) and
+# Headless Chromium for the run report's browser test (tests/lakehouse/report/test_browser.py) and
 # `make screenshot`: Debian's chromium package (root, or sudo). CI runs it before `make test`.
 # GitHub's Ubuntu runners already have Google Chrome, which the test and this target accept too.
 BROWSER = $(shell command -v chromium || command -v google-chrome)
@@ -106,9 +106,9 @@ test-slow: setup
 
 # The performance benchmark (not part of `make test`, about 25 minutes on 2 cores): full loads at
 # 100k and 1M orders against the floor, one-day runs into 10 and 100 days of history, 30 daily runs.
-# Writes bench/results/latest.json and latest.png; exits 1 when a target is missed (shared/bench).
+# Writes bench/results/latest.json and latest.png; exits 1 when a target is missed (lakehouse/bench).
 bench: setup
-	$(BIN)/python -m shared.bench.run $(BENCH_ARGS)
+	$(BIN)/python -m lakehouse.bench.run $(BENCH_ARGS)
 
 # The README's picture of a run report: the report of `make demo-run`'s first run (the drop with
 # defects), as headless Chromium paints it (REPORT=path picks another page).
@@ -168,11 +168,13 @@ lock-tools:
 	rm -rf var/checkov-venv
 	cd tools/statelint && npm install --package-lock-only --no-audit --no-fund --ignore-scripts
 
+# lint-imports keeps the floors of pyproject's [tool.importlinter] (shared, the layers, the application);
 # cfn-lint checks the templates as written and as deployed (the ASL inlined by orchestration/package.py);
 # detect-secrets scans every tracked file for credentials and keys.
 lint: $(VENV)/.installed $(STATELINT_STAMP) $(ACTIONLINT_STAMP) $(CHECKOV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/sqlfluff lint sql
 	$(BIN)/cfn-lint orchestration/template.yaml orchestration/bootstrap.yaml
 	@mkdir -p var

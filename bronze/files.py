@@ -17,16 +17,17 @@ from dataclasses import dataclass, field
 from shared.contract import (
     EMPTY_FILE,
     FIELD_NAMES,
+    INGEST,
     MISSING_COLUMNS,
     MIXED_LINE_ENDINGS,
     NOT_CSV,
+    REJECT,
+    SKIP,
     UNBALANCED_QUOTES,
     UNKNOWN_DATASET,
     UNREADABLE_FILE,
     UNSAFE_PATH,
 )
-
-INGEST, SKIP, REJECT = "ingest", "skip", "reject"
 
 
 @dataclass(frozen=True)

@@ -10,22 +10,25 @@ from dataclasses import dataclass, replace
 from delta.tables import DeltaTable
 from pyspark.sql import Column, SparkSession, Window
 from pyspark.sql import functions as F
-from pyspark.sql.types import LongType, StringType, StructField, StructType, TimestampType
+from pyspark.sql.types import StringType, StructField, StructType
 
 from bronze import ledger
-from bronze.files import INGEST, SKIP, FilePlan, RawFile, confined, group_by_layout, plan_files, relative_to
+from bronze.files import FilePlan, RawFile, confined, group_by_layout, plan_files, relative_to
 from shared import compaction, delta, storage
 from shared.contract import (
     BRONZE,
     DATASETS,
     FIELD_NAMES,
+    INGEST,
     INGESTED_AT,
     MALFORMED_RECORD,
     ROW_NUMBER,
     RUN_ID,
+    SKIP,
     SOURCE_FILE,
     SOURCE_HASH,
 )
+from shared.schemas import bronze_schema
 from shared.warehouse import ledger_path, table_path
 
 # RFC 4180: comma, double quotes escaped by doubling, quoted fields may hold line breaks (multiLine).
@@ -44,20 +47,6 @@ CSV_OPTIONS = {
 }
 CORRUPT = "_corrupt"
 HEADER_BYTES = 65536  # the header line is looked for in the first 64 KiB
-
-
-def bronze_schema(dataset: str) -> StructType:
-    return StructType(
-        [StructField(name, StringType()) for name in FIELD_NAMES[dataset]]
-        + [
-            StructField(MALFORMED_RECORD, StringType()),
-            StructField(SOURCE_FILE, StringType(), nullable=False),
-            StructField(SOURCE_HASH, StringType(), nullable=False),
-            StructField(ROW_NUMBER, LongType(), nullable=False),
-            StructField(RUN_ID, StringType(), nullable=False),
-            StructField(INGESTED_AT, TimestampType(), nullable=False),
-        ]
-    )
 
 
 def header_line(content: Column) -> Column:

@@ -10,9 +10,9 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import LongType, StringType, StructField, StructType, TimestampType
 
-from bronze.files import INGEST, FilePlan
+from bronze.files import FilePlan
 from shared import delta
-from shared.contract import BRONZE, RUN_ID, SOURCE_FILE, SOURCE_HASH
+from shared.contract import BRONZE, INGEST, RUN_ID, SOURCE_FILE, SOURCE_HASH
 from shared.warehouse import ledger_path, table_path
 
 LEDGER_SCHEMA = StructType(

@@ -1,8 +1,13 @@
-"""The orchestration commands of `lakehouse`: local up, deploy, drop, start, status, demo."""
+"""The orchestration commands of `lakehouse`: local up, deploy, drop, start, status, demo.
+
+Each command imports its modules when it runs: they need the `dev` and `local` extras (moto for the
+local runtime, cfn-lint for the templates, sqlglot for the SQL names), which the `lakehouse` command
+itself, for `run` or `query`, does not."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -11,6 +16,9 @@ import sys
 import threading
 from pathlib import Path
 
+from botocore.exceptions import ClientError
+
+from orchestration.bundle import read_bundle
 from orchestration.target import Target, add_target_arguments
 
 
@@ -30,8 +38,6 @@ def cmd_local(args: argparse.Namespace) -> int:
 
 def deploy_options(args: argparse.Namespace, target: Target) -> dict:
     """The keyword arguments of orchestration.deploy.deploy from the shared deploy arguments."""
-    from orchestration.deploy import read_bundle
-
     parameters = dict(p.split("=", 1) for p in args.parameter)
     return {
         "parameters": parameters,
@@ -57,10 +63,6 @@ def cmd_deploy(args: argparse.Namespace) -> int:
 
 
 def cmd_release(args: argparse.Namespace) -> int:
-    import contextlib
-
-    from botocore.exceptions import ClientError
-
     from orchestration.bootstrap import as_deploy_role
     from orchestration.local.server import LocalAws, is_listening
     from orchestration.release import ReleaseError, release

@@ -16,13 +16,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from lakehouse.generate.drop import generate
 from orchestration import operate
 from orchestration.deploy import deploy
 from orchestration.local import glue_runs
 from orchestration.local.server import LocalAws, free_port
 from orchestration.target import LOCAL_ENV, Target
 from shared.contract import BRONZE, GOLD, SILVER
-from shared.generate import generate
 from shared.spark import S3_ENDPOINT_ENV
 
 HAPPY, POISONED = "happy", "poisoned"
@@ -185,7 +185,7 @@ def build_reports(target, run_ids: list[str], out: Path, log) -> list[str]:
     env = {**os.environ, S3_ENDPOINT_ENV: target.endpoint, "LAKEHOUSE_LOG_LEVEL": "WARNING"}
     if not run_ids:
         return []
-    command = [sys.executable, "-m", "shared.cli", "report", *run_ids, "--build"]
+    command = [sys.executable, "-m", "lakehouse.cli", "report", *run_ids, "--build"]
     command += ["--warehouse", warehouse, "--out", str(out)]
     done = subprocess.run(command, env=env, capture_output=True, text=True)  # one Spark for all
     paths = done.stdout.strip().splitlines()

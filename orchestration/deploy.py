@@ -11,27 +11,16 @@ jobs read."""
 from __future__ import annotations
 
 import hashlib
-import io
-import json
 import time
-import zipfile
-from pathlib import Path
 
 import boto3
 from botocore.exceptions import ClientError
 
+from orchestration.bundle import bundle, version_of
 from orchestration.package import asl_path, package, template_path
 from orchestration.sqlnames import qualify_databases
-from shared.errors import UserError
+from orchestration.target import outputs, stack_name
 
-ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("bronze", "silver", "gold", "shared")
-JOBS = {"bronze": "bronze/job.py", "silver": "silver/job.py", "gold": "gold/job.py"}
-SQL_DIRS = ("validation", "views")  # shipped as sql/<dir>/<name>.sql
-# The Delta log store the jobs load with --extra-jars (logstore/, built by `make setup`).
-LOGSTORE_JAR = ROOT / "logstore" / "target" / "lakehouse-logstore-1.0.0.jar"
-LOGSTORE_KEY = "jars/lakehouse-logstore.jar"
-MANIFEST = "MANIFEST.json"  # written by `make package` beside the bundle
 DONE = {"CREATE_COMPLETE", "UPDATE_COMPLETE"}
 FAILED_SUFFIXES = ("_FAILED", "ROLLBACK_COMPLETE", "ROLLBACK_IN_PROGRESS")
 NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
@@ -40,65 +29,6 @@ NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
 INLINE_TEMPLATE_LIMIT = 51_200
 # A stack whose creation failed cannot be updated: it must be deleted first.
 DEAD = {"ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "DELETE_FAILED"}
-ZIP_TIME = (2000, 1, 1, 0, 0, 0)  # fixed entry times: the same code gives the same bytes
-
-
-def stack_name(env: str) -> str:
-    return f"lakehouse-{env}"
-
-
-def code_zip() -> bytes:
-    """The importable packages, as Glue's --extra-py-files takes them."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for package_name in PACKAGES:
-            for path in sorted((ROOT / package_name).rglob("*.py")):
-                info = zipfile.ZipInfo(str(path.relative_to(ROOT)), ZIP_TIME)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, path.read_bytes())
-    return out.getvalue()
-
-
-def bundle() -> dict[str, bytes]:
-    """The environment-independent code bundle: {key under code/<version>/: content}."""
-    if not LOGSTORE_JAR.is_file():
-        raise UserError(f"{LOGSTORE_JAR.relative_to(ROOT)} is not built: run `make setup`")
-    files = {"lakehouse.zip": code_zip(), LOGSTORE_KEY: LOGSTORE_JAR.read_bytes()}
-    for name, script in JOBS.items():
-        # Not `<layer>.py`: Glue puts the script's folder first on sys.path, where a file named
-        # like the package would shadow it.
-        files[f"jobs/{name}_job.py"] = (ROOT / script).read_bytes()
-    for folder in SQL_DIRS:
-        for sql in sorted((ROOT / "sql" / folder).glob("*.sql")):
-            files[f"sql/{folder}/{sql.name}"] = sql.read_bytes()
-    return files
-
-
-def write_bundle(files: dict[str, bytes], out: Path) -> None:
-    for key, body in files.items():
-        (out / key).parent.mkdir(parents=True, exist_ok=True)
-        (out / key).write_bytes(body)
-
-
-def file_hashes(files: dict[str, bytes]) -> dict[str, str]:
-    """{key: SHA-256 hex} of a bundle: its MANIFEST.json's `files`."""
-    return {key: hashlib.sha256(body).hexdigest() for key, body in sorted(files.items())}
-
-
-def read_bundle(folder: Path) -> dict[str, bytes]:
-    """A bundle written by `make package`, checked against its MANIFEST.json."""
-    paths = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
-    files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in paths}
-    if "lakehouse.zip" not in files or not (folder / MANIFEST).is_file():
-        raise ValueError(
-            f"{folder} is not a code bundle (no lakehouse.zip or {MANIFEST}): run `make package`"
-        )
-    listed = json.loads((folder / MANIFEST).read_text())["files"]
-    actual = file_hashes(files)
-    if actual != listed:
-        differ = sorted(set(actual.items()) ^ set(listed.items()))
-        raise ValueError(f"{folder} does not match its {MANIFEST}: {differ[0][0]} differs")
-    return files
 
 
 def artifacts(env: str, files: dict[str, bytes] | None = None) -> dict[str, bytes]:
@@ -108,18 +38,6 @@ def artifacts(env: str, files: dict[str, bytes] | None = None) -> dict[str, byte
         if key.startswith("sql/") and key.endswith(".sql"):
             files[key] = qualify_databases(files[key].decode(), env).encode()
     return files
-
-
-def version_of(files: dict[str, bytes]) -> str:
-    digest = hashlib.sha256()
-    for key in sorted(files):
-        digest.update(key.encode() + b"\0" + hashlib.sha256(files[key]).digest())
-    return digest.hexdigest()[:16]
-
-
-def outputs(cfn, name: str) -> dict[str, str]:
-    stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
-    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
 
 def wait(cfn, name: str, poll: float, timeout: float = 1800) -> str:

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from bronze.files import confined
+from orchestration.sqlnames import qualify_databases
 from shared.contract import DATASETS
 from shared.runs import RUNS_DIR, file_counts
 
@@ -179,8 +180,6 @@ def athena_query(target, sql: str, timeout: float = 300) -> dict:
     """Run one query in the deployment's workgroup to its end: {state, reason, columns, rows}
     (values as Athena returns them: strings, None for null). `sql` names tables by layer
     (gold.daily_sales); they become the environment's databases."""
-    from orchestration.sqlnames import qualify_databases
-
     athena = target.client("athena")
     query_id = athena.start_query_execution(
         QueryString=qualify_databases(sql, target.env), WorkGroup=target.outputs["AthenaWorkGroup"]

@@ -3,7 +3,7 @@ Definition replaced by orchestration/statemachine.asl.json. CloudFormation short
 !Sub, ...) come out in their long `Fn::*` form; the loader is cfn-lint's.
 
 With --bundle DIR it also writes the Glue code bundle the deploy uploads (lakehouse.zip, the job
-scripts, the validation and view SQL; see orchestration.deploy) and DIR/MANIFEST.json with each
+scripts, the validation and view SQL; see orchestration.bundle) and DIR/MANIFEST.json with each
 file's SHA-256 and the bundle's content version: `make package`, the CI package job's artifact.
 
 python -m orchestration.package --out FILE [--bundle DIR] [--template FILE] [--asl FILE]
@@ -16,6 +16,8 @@ import json
 from pathlib import Path
 
 from cfnlint.decode.cfn_yaml import loads as load_cfn_yaml
+
+from orchestration.bundle import MANIFEST, bundle, file_hashes, version_of, write_bundle
 
 PLACEHOLDER_STATE = "NotPackaged"
 
@@ -77,8 +79,6 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def write_code_bundle(folder: Path) -> None:
-    from orchestration.deploy import MANIFEST, bundle, file_hashes, version_of, write_bundle
-
     if folder.exists() and any(folder.iterdir()):
         raise SystemExit(f"{folder} exists and is not empty")
     files = bundle()

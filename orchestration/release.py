@@ -16,11 +16,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from lakehouse.generate.drop import generate
+from lakehouse.query.sql import parse_view, table_refs
 from orchestration import operate
-from orchestration.deploy import bundle, deploy
+from orchestration.bundle import bundle
+from orchestration.deploy import deploy
 from shared.catalog import database_name
-from shared.generate import generate
-from shared.query_sql import parse_view, table_refs
 
 SAMPLE, START = "sample", "start"
 SMOKE_SAMPLE = {"orders": 20, "days": 1, "products": 20, "defects": 0.0, "seed": 5}

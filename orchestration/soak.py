@@ -24,7 +24,7 @@ def one_run(index: int) -> tuple[dict, float]:
     LOGS.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     with open(LOGS / f"run-{index}.log", "w") as log:
-        command = [sys.executable, "-m", "shared.cli", "demo", "--json"]
+        command = [sys.executable, "-m", "lakehouse.cli", "demo", "--json"]
         done = subprocess.run(command, stdout=subprocess.PIPE, stderr=log, text=True)
     wall = time.monotonic() - started
     try:

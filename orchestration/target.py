@@ -69,6 +69,13 @@ class Target:
 
     @cached_property
     def outputs(self) -> dict[str, str]:
-        from orchestration.deploy import outputs, stack_name
-
         return outputs(self.client("cloudformation"), stack_name(self.env))
+
+
+def stack_name(env: str) -> str:
+    return f"lakehouse-{env}"
+
+
+def outputs(cfn, name: str) -> dict[str, str]:
+    stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}

@@ -38,11 +38,16 @@ def changes_since_mark(
     decided from the logs alone."""
     newest = delta.latest_version(spark, source)
     latest = newest if until is None else min(newest, until)
-    row = delta.read(spark, marks).where(F.col("source") == name).select("version").head()
-    start = 0 if row is None else row[0] + 1
+    start = mark_version(spark, marks, name) + 1
     if start > latest or only_maintenance(spark, source, start, latest, newest):
         return None, latest
     return delta.changes(spark, source, start, latest), latest
+
+
+def mark_version(spark: SparkSession, marks: str, name: str) -> int:
+    """The source version the watermark `name` stands at; -1 before its first save."""
+    row = delta.read(spark, marks).where(F.col("source") == name).select("version").head()
+    return -1 if row is None else row[0]
 
 
 def only_maintenance(spark: SparkSession, source: str, first: int, last: int, newest: int) -> bool:

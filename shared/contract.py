@@ -91,6 +91,9 @@ MIXED_LINE_ENDINGS = "MIXED_LINE_ENDINGS"  # CRLF first, then a bare LF outside 
 NOT_CSV = "NOT_CSV"  # a file in a dataset folder whose name does not end in .csv
 UNKNOWN_DATASET = "UNKNOWN_DATASET"  # a file under the raw root outside every dataset folder
 UNSAFE_PATH = "UNSAFE_PATH"  # a key that resolves outside its dataset folder: never read nor moved
+# What bronze does with a raw file: ingest it, skip it (its content is in bronze already), or
+# reject it (it goes to the quarantine zone with a file reason).
+INGEST, SKIP, REJECT = "ingest", "skip", "reject"
 # Warnings (the row is kept).
 DEPARTMENT_CONFLICT = "DEPARTMENT_CONFLICT"
 EXTRA_COLUMNS = "EXTRA_COLUMNS"

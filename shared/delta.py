@@ -17,7 +17,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
-from shared.warehouse import sql_name
+from shared.warehouse import all_tables, sql_name, table_path
 
 T = TypeVar("T")
 log = logging.getLogger("lakehouse")
@@ -170,3 +170,23 @@ def last_operation_metrics(spark: SparkSession, path: str) -> dict[str, str]:
 def union_all(frames: list[DataFrame]) -> DataFrame:
     """One DataFrame of several with the same columns (matched by name)."""
     return reduce(DataFrame.unionByName, frames)
+
+
+def commit_log(spark: SparkSession, path: str) -> DataFrame:
+    """The table's commits: version, timestamp, operation, rows added, the writing run's id."""
+    metrics = F.col("operationMetrics")
+    added = F.coalesce(metrics["numOutputRows"], metrics["numTargetRowsInserted"]).cast("long")
+    log = DeltaTable.forPath(spark, path).history()
+    return log.select(
+        "version", "timestamp", "operation", added.alias("rows_added"), log.userMetadata.alias("run_id")
+    )
+
+
+def table_counts(spark: SparkSession, warehouse: str) -> dict[str, int]:
+    """{layer.table: rows} of every table of the warehouse that exists."""
+    # count() on a Delta table is answered from the log's file statistics.
+    return {
+        f"{layer}.{table}": read(spark, table_path(warehouse, layer, table)).count()
+        for layer, table in all_tables()
+        if exists(spark, table_path(warehouse, layer, table))
+    }

@@ -14,8 +14,8 @@ from urllib.parse import quote, urlparse
 
 from pyspark.sql import SparkSession
 
-from bronze.files import INGEST, REJECT, SKIP
 from shared import storage
+from shared.contract import INGEST, REJECT, SKIP
 from shared.warehouse import absolute
 
 RUNS_DIR = "_runs"

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import posixpath
 
 from pyspark.sql import SparkSession
 
@@ -84,3 +85,8 @@ def write_json(spark: SparkSession, uri: str, payload: dict | list) -> None:
 
 def read_json(spark: SparkSession, uri: str):
     return json.loads(read_text(spark, uri))
+
+
+def default_sibling(raw_root: str, name: str) -> str:
+    """`archived` or `quarantine` beside the raw folder."""
+    return posixpath.join(posixpath.dirname(raw_root.rstrip("/")) or ".", name)

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from bronze.ingest import bronze_schema
 from shared import compaction, delta
 from shared.contract import (
     ACCEPTED,
@@ -45,6 +44,7 @@ from shared.contract import (
     UPDATED_AT,
     WATERMARKS,
 )
+from shared.schemas import bronze_schema
 from shared.warehouse import table_path
 from silver.classify import check_references, classify, dedupe, resolve_pending, yield_to_readmitted
 from silver.tables import (

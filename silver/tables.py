@@ -42,6 +42,17 @@ def marks_path(warehouse: str) -> str:
     return table_path(warehouse, SILVER, WATERMARKS)
 
 
+def mark_name(dataset: str) -> str:
+    """Silver's watermark on a dataset's bronze table, in silver's watermarks table."""
+    return f"{BRONZE}.{dataset}"
+
+
+def silver_mark(spark: SparkSession, warehouse: str, dataset: str) -> int:
+    """The last bronze version of `dataset` that silver has processed; -1 before its first run."""
+    marks = marks_path(warehouse)
+    return changes.mark_version(spark, marks, mark_name(dataset)) if delta.exists(spark, marks) else -1
+
+
 def read_increment(
     spark: SparkSession, warehouse: str, dataset: str, until: int | None = None
 ) -> tuple[DataFrame | None, int]:
@@ -51,15 +62,14 @@ def read_increment(
     bronze = table_path(warehouse, BRONZE, dataset)
     if not delta.exists(spark, bronze):
         return None, -1  # no file of this dataset has arrived yet: nothing to read
-    mark = f"{BRONZE}.{dataset}"
-    feed, latest = changes.changes_since_mark(spark, bronze, marks_path(warehouse), mark, until)
+    feed, latest = changes.changes_since_mark(spark, bronze, marks_path(warehouse), mark_name(dataset), until)
     if feed is None:
         return None, latest
     return feed.where(F.col("_change_type") == "insert").drop(*changes.CHANGE_COLUMNS), latest
 
 
 def save_watermark(spark: SparkSession, warehouse: str, dataset: str, version: int, run_id: str, at) -> None:
-    changes.save_mark(spark, marks_path(warehouse), f"{BRONZE}.{dataset}", version, run_id, at)
+    changes.save_mark(spark, marks_path(warehouse), mark_name(dataset), version, run_id, at)
 
 
 def touched_partitions(target: DataFrame, source: DataFrame, key: str, column: str) -> list:

@@ -35,7 +35,7 @@ def start_run(raw: Path, warehouse: Path) -> subprocess.Popen:
         "PYTHONUNBUFFERED": "1",
         **scratch_env(scratch),
     }
-    command = [sys.executable, "-m", "shared.cli", "run", "--raw", str(raw), "--warehouse", str(warehouse)]
+    command = [sys.executable, "-m", "lakehouse.cli", "run", "--raw", str(raw), "--warehouse", str(warehouse)]
     process = subprocess.Popen(
         [*command, "--as-of", AS_OF, "--json", "--catalog", "none"],
         cwd=ROOT,

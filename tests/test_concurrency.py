@@ -14,8 +14,8 @@ import shutil
 
 import pytest
 
-from shared import conservation
-from shared.generate import generate
+from lakehouse import conservation
+from lakehouse.generate.drop import generate
 from tests.state import digest, start_run
 from tests.test_pipeline import lakehouse_run
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from pyspark.sql import functions as F
 
-from shared import conservation, delta
+from lakehouse import conservation
+from shared import delta
 from shared.contract import DATASETS
 from tests import corpus
 from tests.drops import write_drop

@@ -15,8 +15,8 @@ import time
 
 import pytest
 
-from shared import conservation
-from shared.generate import generate
+from lakehouse import conservation
+from lakehouse.generate.drop import generate
 from tests.state import digest, kill, start_run
 from tests.test_pipeline import lakehouse_run
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 from bronze import job as bronze_job
 from gold import job as gold_job
+from lakehouse.report.build import build_orchestrated
 from shared import delta
-from shared.report.build import build_orchestrated
 from shared.warehouse import table_path
 from silver import job as silver_job
 from tests.drops import header, write_drop

@@ -7,7 +7,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from orchestration.deploy import LOGSTORE_JAR
+from orchestration.bundle import LOGSTORE_JAR
 from shared.spark import AWS_SDK_V2_VERSION, S3A_PACKAGES
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,10 +15,11 @@ from decimal import Decimal
 
 import pytest
 
-from shared import conservation, delta
-from shared.cli import main
+from lakehouse import conservation
+from lakehouse.cli import main
+from lakehouse.generate.drop import generate
+from shared import delta
 from shared.contract import DATASETS, DATE, DECIMAL, FIELDS, GOLD, PRIMARY_KEY, SILVER, TIMESTAMP
-from shared.generate import generate
 from shared.warehouse import all_tables, table_path
 from tests.reference import ReferenceLakehouse
 

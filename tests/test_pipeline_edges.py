@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 
-from shared import conservation
+from lakehouse import conservation
 from shared.contract import DATASETS
 from tests.drops import header, write_drop
 from tests.reference import ReferenceLakehouse

@@ -17,9 +17,9 @@ import pytest
 from delta.tables import DeltaTable
 from pyspark.sql import functions as F
 
-from shared.generate import generate
-from shared.pipeline import run_pipeline
-from shared.query import run_query
+from lakehouse.generate.drop import generate
+from lakehouse.pipeline import run_pipeline
+from lakehouse.query.command import run_query
 from shared.warehouse import table_path
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"

@@ -1,5 +1,5 @@
 """Athena queries that run: StartQueryExecution on the local AWS runtime executes the query on the
-project's local Athena engine (shared.query_engine: DuckDB over delta-rs, the SQL transpiled from
+project's local Athena engine (lakehouse.query.engine: DuckDB over delta-rs, the SQL transpiled from
 Athena's dialect) against the Delta tables the Glue catalog points to, in S3. The execution goes
 QUEUED -> RUNNING -> SUCCEEDED, or FAILED with Athena's StateChangeReason and AthenaError; the
 result lands as CSV in the workgroup's (or the request's) output location, and GetQueryResults
@@ -17,9 +17,13 @@ import time
 from pathlib import Path
 
 import boto3
+import sqlglot
 from moto.athena import models as athena_models
 from moto.athena import responses as athena_responses
 
+from lakehouse.query.command import to_json_value
+from lakehouse.query.engine import execute
+from lakehouse.query.sql import bind_params, parse_statement
 from orchestration.local import athena_views
 
 QUEUED, RUNNING, SUCCEEDED, FAILED = "QUEUED", "RUNNING", "SUCCEEDED", "FAILED"
@@ -52,11 +56,6 @@ def storage_options() -> dict[str, str]:
 
 def run(sql: str, database: str | None, parameters: list[str] | None) -> tuple[list[str], list[list]]:
     """A query's columns and rows; a CREATE VIEW writes the view to the catalog and returns none."""
-    import sqlglot
-
-    from shared.query import to_json_value
-    from shared.query_engine import execute
-    from shared.query_sql import bind_params, parse_statement
 
     bound, glue = bind_params(sql, list(parameters or [])), _client("glue")
     try:

@@ -11,6 +11,9 @@ from pathlib import Path
 
 from sqlglot import exp
 
+from lakehouse.query.engine import Session, View
+from lakehouse.query.sql import parse_statement, table_refs
+
 PRESTO_PREFIX, PRESTO_SUFFIX = "/* Presto View: ", " */"
 VIRTUAL_VIEW = "VIRTUAL_VIEW"
 # DuckDB's type names as Athena (Trino) names them in a view's columns.
@@ -46,8 +49,6 @@ def resolve(glue, statement: exp.Expression, database: str | None):
     """({(db, table): location}, {(db, view): View}) of what the statement reads, views followed
     into what they read. Unqualified names are qualified (in place) with the context database;
     a name Glue does not know is left out, so the engine reports it as unknown."""
-    from shared.query_engine import View
-    from shared.query_sql import parse_statement, table_refs
 
     ctes = {cte.alias_or_name.lower() for cte in statement.find_all(exp.CTE)}
     for table in statement.find_all(exp.Table):
@@ -73,8 +74,6 @@ def resolve(glue, statement: exp.Expression, database: str | None):
 
 def create_view(glue, statement: exp.Create, database: str | None, storage_options: dict) -> None:
     """Check the view's query on the engine (its columns and their types), then write it to Glue."""
-    from shared.query_engine import Session, View
-    from shared.query_sql import table_refs
 
     target = statement.this.this if isinstance(statement.this, exp.Schema) else statement.this
     db = (target.db or database or "").lower()

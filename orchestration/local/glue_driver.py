@@ -18,6 +18,8 @@ ended by the pool (FAILED, TIMEOUT or STOPPED) and the driver is not reused."""
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.machinery
 import json
 import logging
 import os
@@ -27,13 +29,35 @@ import tempfile
 import time
 import traceback
 
-# The project's own packages: the job's copies (from --extra-py-files) must be the ones it imports.
-PROJECT_PACKAGES = ("bronze", "silver", "gold", "shared", "orchestration")
+from pyspark.sql import SparkSession
+
+from shared.spark import get_spark
+
+# The project's own packages: the job's copies (from --extra-py-files) must be the ones it imports,
+# and a package its bundle does not ship (the application, orchestration) is not importable, as on
+# Glue, although the project is installed in the driver's interpreter.
+PROJECT_PACKAGES = ("bronze", "silver", "gold", "shared", "lakehouse", "orchestration")
 
 
 # Libraries of the interpreter (stdlib, site-packages) stay loaded between runs: some (numpy) cannot
 # be imported twice in one process, and none holds a job's state.
 INSTALLED = tuple({sys.prefix, sys.base_prefix, sys.exec_prefix})
+
+
+class ShippedOnly(importlib.abc.MetaPathFinder):
+    """During a run, the project's packages come from the run's paths (its script's folder and
+    --extra-py-files) or not at all: ModuleNotFoundError, where the installed project would answer."""
+
+    def __init__(self, paths: list[str]):
+        self.paths = paths
+
+    def find_spec(self, name, path=None, target=None):
+        if path is not None or name not in PROJECT_PACKAGES:
+            return None  # a submodule (found in its package's folder) or not the project's
+        spec = importlib.machinery.PathFinder.find_spec(name, self.paths)
+        if spec is None:
+            raise ModuleNotFoundError(f"No module named '{name}'", name=name)
+        return spec
 
 
 def forget_project_modules(keep: set[str] | frozenset = frozenset()) -> None:
@@ -50,8 +74,6 @@ def forget_project_modules(keep: set[str] | frozenset = frozenset()) -> None:
 def start_spark():
     """The driver's Spark, built as a job process builds it (shared.spark), then JIT-warmed with a
     small Delta write, MERGE and read on a scratch folder, so the first run is not the slow one."""
-    from shared.spark import get_spark
-
     spark = get_spark("glue-driver")
     with tempfile.TemporaryDirectory(prefix="glue-driver-") as scratch:
         path = f"file://{scratch}/warm"
@@ -69,8 +91,6 @@ def start_spark():
 def fresh_session(base):
     """A new session on the driver's SparkContext that the job's builder.getOrCreate() returns
     (applying the job's runtime settings to it), with no session active on this thread."""
-    from pyspark.sql import SparkSession
-
     session = SparkSession(base.sparkContext, base._jsparkSession.newSession())
     SparkSession._instantiatedSession = session
     SparkSession._activeSession = None
@@ -100,6 +120,7 @@ def run_one(base, request: dict) -> tuple[int, float]:
     }
     root_handlers = list(logging.root.handlers)
     session = fresh_session(base)
+    shipped = ShippedOnly([os.path.dirname(request["script"]), *request["paths"]])
     log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     saved = os.dup(1), os.dup(2)
     sys.stdout.flush(), sys.stderr.flush()
@@ -107,6 +128,7 @@ def run_one(base, request: dict) -> tuple[int, float]:
     try:
         sys.argv = [request["script"], *request["argv"]]
         sys.path[:0] = [os.path.dirname(request["script"]), *request["paths"]]  # as `python script`
+        sys.meta_path.insert(0, shipped)
         forget_project_modules()
         runpy.run_path(request["script"], run_name="__main__")
         code = 0
@@ -123,6 +145,8 @@ def run_one(base, request: dict) -> tuple[int, float]:
         os.environ.clear()
         os.environ.update(environ)
         sys.argv, sys.path[:] = argv, path
+        if shipped in sys.meta_path:
+            sys.meta_path.remove(shipped)
         forget_project_modules(keep=modules)
         for name, lg in logging.Logger.manager.loggerDict.items():
             if isinstance(lg, logging.Logger):

@@ -23,12 +23,25 @@ from __future__ import annotations
 
 import datetime
 import importlib
+import importlib.metadata
 import logging
 import os
+import sys
 import threading
 import time
 import uuid
 from typing import Any
+
+import boto3
+import botocore.session
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from botocore.handlers import handle_copy_source_param
+from moto.core.models import botocore_stubber
+from moto.core.utils import unix_time
+from moto.s3 import models as s3_models
+from moto.s3 import notifications
+from moto.s3.models import FakeKey
 
 from orchestration.local import eventbridge, iam, s3_conditional, sfn_quotas, trust, web_identity
 
@@ -96,9 +109,7 @@ def set_port(port: int | None) -> None:
 
 
 def _check_moto_version() -> None:
-    from importlib.metadata import version
-
-    installed = version("moto")
+    installed = importlib.metadata.version("moto")
     if installed != MOTO_VERSION:
         raise RuntimeError(
             f"orchestration.local.moto_fixes is written against moto {MOTO_VERSION}, found {installed}: "
@@ -132,8 +143,6 @@ def _fix_glue_sync() -> None:
     the state machine's integration client), as Step Functions does for `.sync` runs; moto left the
     run going, holding one of the job's MaxConcurrentRuns.
     """
-    import importlib
-
     callback = importlib.import_module(f"{_SERVICE}.state_task_service_callback")
     glue = importlib.import_module(f"{_SERVICE}.state_task_service_glue")
     resource = importlib.import_module(f"{_SERVICE}.resource")
@@ -211,8 +220,6 @@ def _fix_task_result_datetimes() -> None:
     the same ISO-8601 form the interpreter's history events already use. Execution input needs no fix:
     moto keeps it as the caller's text.
     """
-    import importlib
-
     service = importlib.import_module(f"{_SERVICE}.state_task_service")
     cls = service.StateTaskService
     original = cls._after_eval_execution
@@ -242,8 +249,6 @@ def _fix_map_and_parallel_error_names() -> None:
     States.TaskFailed does not catch States.Timeout), a plain ErrorName for an unknown States.* name,
     CustomErrorName otherwise.
     """
-    import importlib
-
     base = importlib.import_module(f"{_SFN_PARSER}.asl.component.common.error_name.error_name")
     custom = importlib.import_module(f"{_SFN_PARSER}.asl.component.common.error_name.custom_error_name")
     states = importlib.import_module(f"{_SFN_PARSER}.asl.component.common.error_name.states_error_name")
@@ -286,8 +291,6 @@ _in_multipart_completion = threading.local()
 
 def _s3_eventbridge_event(account_id: str, bucket: Any, event_name: str, key: Any, detail_type: str):
     """The EventBridge event S3 sends for an object created or deleted (AWS S3 user guide, EventBridge)."""
-    from moto.core.utils import unix_time
-
     obj: dict[str, Any] = {"key": key.name}
     if detail_type == "Object Created":
         obj["size"] = key.size
@@ -337,8 +340,6 @@ def _fix_s3_eventbridge_events() -> None:
     notification of a multipart completion (for every notification target, as AWS sends one). Other S3
     event types keep moto's code.
     """
-    from moto.s3 import models as s3_models
-    from moto.s3 import notifications
 
     original_send_event = notifications.send_event
     original_bridge = notifications._send_event_bridge_message
@@ -400,8 +401,6 @@ def _fix_integration_endpoint() -> None:
     would URL-encode a string CopySource first, so a state that passes a raw key (S3 requires it
     encoded: `%41` or `#` sent as is names another object or none) worked here and failed on AWS.
     """
-    import importlib
-    import sys
 
     boto_client = importlib.import_module(f"{_SFN_PARSER}.asl.utils.boto_client")
     # Load every interpreter module that imports boto_client_for, so all hold the original now.
@@ -416,10 +415,6 @@ def _fix_integration_endpoint() -> None:
     original = boto_client.boto_client_for
 
     def boto_client_for(region: str, service: str, state_credentials: Any = None):
-        import boto3
-        from botocore.config import Config
-        from botocore.handlers import handle_copy_source_param
-        from moto.core.models import botocore_stubber
 
         if _port is None or botocore_stubber.enabled:
             return original(region=region, service=service, state_credentials=state_credentials)
@@ -470,8 +465,6 @@ def _fix_aws_sdk_error_names() -> None:
     Left as it is: aws-sdk DynamoDB errors are "DynamoDb.*" (AWS's aws-sdk naming, as moto has it);
     the optimised `arn:aws:states:::dynamodb:*` integration reports "DynamoDB.*" on both.
     """
-    import importlib
-
     sdk = importlib.import_module(f"{_SERVICE}.state_task_service_aws_sdk")
     sdk._SERVICE_ERROR_NAMES.update(
         {"s3": "S3", "glue": "Glue", "athena": "Athena", "sns": "Sns", "sqs": "Sqs", "lambda": "Lambda"}
@@ -510,10 +503,6 @@ def _fix_athena_error_names() -> None:
     Request ID: ...; Proxy: null)", which is what moto's own optimised DynamoDB integration does too.
     The fix gives the unsupported integration that mapping for Athena; other errors keep moto's.
     """
-    import importlib
-
-    from botocore.exceptions import ClientError
-
     api = importlib.import_module(f"{_SFN_PARSER}.api")
     custom = importlib.import_module(f"{_SFN_PARSER}.asl.component.common.error_name.custom_error_name")
     failure = importlib.import_module(f"{_SFN_PARSER}.asl.component.common.error_name.failure_event")
@@ -562,8 +551,6 @@ def _fix_aws_sdk_casing() -> None:
     `executionArn` and `status`). moto's interpreter kept LocalStack's hooks for this but left them
     empty, so a camelCase API fails with KeyError and its results cannot be selected. Map both
     ways through botocore's model of the operation, as LocalStack does."""
-    import botocore.session
-
     module = importlib.import_module(f"{_SERVICE}.state_task_service_aws_sdk")
     cls = module.StateTaskServiceAwsSdk
     models: dict = {}
@@ -598,8 +585,6 @@ def _fix_kms_key_id_header() -> None:
     commit through S3A against the local endpoint then retries forever. The local S3 keeps the
     objects' encryption (bucket default SSE-KMS, as the template says) and reports the algorithm,
     but not the key id, so the copy inherits the bucket default, which is the same key."""
-    from moto.s3.models import FakeKey
-
     original = FakeKey.response_dict
 
     def response_dict(self):

@@ -1,9 +1,6 @@
 """File-level decisions: reject, skip or ingest, from file metadata alone."""
 
 from bronze.files import (
-    INGEST,
-    REJECT,
-    SKIP,
     RawFile,
     confined,
     group_by_layout,
@@ -13,9 +10,12 @@ from bronze.files import (
 )
 from shared.contract import (
     EMPTY_FILE,
+    INGEST,
     MISSING_COLUMNS,
     MIXED_LINE_ENDINGS,
     NOT_CSV,
+    REJECT,
+    SKIP,
     UNBALANCED_QUOTES,
     UNKNOWN_DATASET,
     UNREADABLE_FILE,

@@ -3,8 +3,8 @@ departments, and both days / departments are recomputed in a later run."""
 
 import datetime as dt
 
+from lakehouse.pipeline import run_pipeline
 from shared import delta
-from shared.pipeline import run_pipeline
 from shared.warehouse import table_path
 from tests.drops import header, write_drop
 

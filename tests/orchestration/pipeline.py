@@ -85,7 +85,7 @@ def conservation(target: Target) -> dict:
     runtime, as a Glue job's): every bronze row in one place, every file where it belongs."""
     raw, dwh = target.outputs["RawBucket"], target.outputs["DwhBucket"]
     env = {**os.environ, **LOCAL_CREDENTIALS, S3_ENDPOINT_ENV: target.endpoint}
-    command = [sys.executable, "-m", "shared.cli", "audit", "--conservation", "--json"]
+    command = [sys.executable, "-m", "lakehouse.cli", "audit", "--conservation", "--json"]
     command += ["--warehouse", f"s3://{dwh}/warehouse", "--raw", f"s3://{raw}/raw"]
     done = subprocess.run(
         command, env=env, cwd=Path(__file__).parents[2], capture_output=True, text=True, timeout=900

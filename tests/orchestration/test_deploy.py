@@ -5,9 +5,12 @@ from io import BytesIO
 
 import pytest
 
-from orchestration.deploy import artifacts, version_of
+from orchestration.bundle import bundle, read_bundle, version_of
+from orchestration.deploy import artifacts, deploy
 from orchestration.local.glue_runs import error_message, spark_confs
 from orchestration.operate import drop_keys
+from orchestration.package import main
+from orchestration.release import ReleaseError, ordered_views
 from orchestration.sqlnames import qualify_databases
 
 
@@ -72,9 +75,6 @@ def test_a_drop_uploads_parents_before_items(tmp_path):
 
 
 def test_the_package_bundle_is_what_the_deploy_builds_and_is_checked_on_read(tmp_path):
-    from orchestration.deploy import bundle, read_bundle
-    from orchestration.package import main
-
     main(["--out", str(tmp_path / "template.json"), "--bundle", str(tmp_path / "glue")])
     files = read_bundle(tmp_path / "glue")
     assert files == bundle()
@@ -88,8 +88,6 @@ def test_the_package_bundle_is_what_the_deploy_builds_and_is_checked_on_read(tmp
 
 
 def test_views_are_created_after_the_views_they_read():
-    from orchestration.release import ReleaseError, ordered_views
-
     files = {
         "sql/views/a.sql": b"create or replace view gold.a as select * from gold.b",
         "sql/views/b.sql": b"create or replace view gold.b as select * from gold.daily_sales",
@@ -102,7 +100,5 @@ def test_views_are_created_after_the_views_they_read():
 
 
 def test_on_aws_a_template_over_the_inline_limit_needs_the_deploy_bucket():
-    from orchestration.deploy import deploy
-
     with pytest.raises(ValueError, match="over CloudFormation's inline limit of 51,200"):
         deploy("staging", endpoint=None, log=lambda _: None)

@@ -10,9 +10,9 @@ import time
 
 import pytest
 
+from lakehouse.generate.drop import generate
 from orchestration import operate
 from orchestration.demo import poison, read_alerts, subscribe_alerts
-from shared.generate import generate
 from tests.orchestration.pipeline import (
     assert_conserved,
     assert_each_failure_alerted,

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from lakehouse.generate.drop import generate
 from orchestration import operate
-from shared.generate import generate
 from tests.orchestration.pipeline import assert_conserved, deployed, run_drop
 
 pytestmark = pytest.mark.slow

@@ -9,9 +9,9 @@ import json
 import sys
 from pathlib import Path
 
+from lakehouse.generate.drop import generate
 from orchestration import operate
 from orchestration.demo import build_reports
-from shared.generate import generate
 from tests.drops import header, write_drop
 from tests.orchestration.pipeline import (
     assert_conserved,

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from orchestration import operate
-from orchestration.deploy import bundle, deploy
+from orchestration.bundle import bundle
+from orchestration.deploy import deploy
 from orchestration.local.athena_views import VIRTUAL_VIEW
 from orchestration.local.server import LocalAws
 from orchestration.release import create_views
@@ -30,7 +31,7 @@ def aws(tmp_path_factory):
 
 
 def test_release_deploys_runs_the_smoke_sample_and_creates_the_views(aws):
-    command = [sys.executable, "-m", "shared.cli", "release", "--local", "--endpoint", aws.endpoint]
+    command = [sys.executable, "-m", "lakehouse.cli", "release", "--local", "--endpoint", aws.endpoint]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=1800)
     assert done.returncode == 0, done.stderr[-3000:]
     # As the deploy workflow: a session of the bootstrap stack's deploy role (its policy evaluated).

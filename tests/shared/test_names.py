@@ -7,11 +7,11 @@ import argparse
 import pytest
 from cfnlint.decode.cfn_yaml import loads
 
+from lakehouse.query.engine import discover_tables
 from orchestration.package import template_path
 from orchestration.target import ENV_PATTERN, environment
 from shared import delta
 from shared.catalog import database_name
-from shared.query_engine import discover_tables
 from shared.warehouse import sql_name
 
 HOSTILE = ("dev; drop table x", "a`b", 'a"b', "a'b", "../x", "Dev", "", "1dev", "a b", "a\nb", "é")

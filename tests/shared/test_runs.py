@@ -1,7 +1,8 @@
 """The archive manifest bronze leaves for the state machine: exactly the files it decided on."""
 
-from bronze.files import INGEST, REJECT, SKIP, FilePlan, RawFile
+from bronze.files import FilePlan, RawFile
 from shared import runs
+from shared.contract import INGEST, REJECT, SKIP
 
 
 def plan(file: str, action: str, size: int = 10) -> FilePlan:

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from shared.pipeline import run_pipeline
+from lakehouse.pipeline import run_pipeline
 from tests.drops import header, write_drop
 from tests.reference import ReferenceLakehouse
 

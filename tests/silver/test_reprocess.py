@@ -7,11 +7,11 @@ import pytest
 from chispa import assert_df_equality
 from delta.tables import DeltaTable
 
+from lakehouse.cli import main
+from lakehouse.generate.drop import generate
+from lakehouse.pipeline import run_pipeline
 from shared import delta
-from shared.cli import main
 from shared.contract import DAILY_SALES, DATASETS, GOLD, GOLD_TABLES, QUARANTINE, SILVER
-from shared.generate import generate
-from shared.pipeline import run_pipeline
 from shared.warehouse import table_path
 
 DAY1 = dt.datetime(2025, 4, 10, tzinfo=dt.UTC)

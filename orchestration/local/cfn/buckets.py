@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from moto.core.responses import ActionResult, EmptyResult
 from moto.s3.models import FakeBucket, s3_backends
 from moto.s3.responses import S3Response
 from moto.utilities.utils import get_partition
@@ -182,8 +183,6 @@ def _apply_bucket_properties(
 
 def _get_bucket_notification(self: S3Response) -> Any:
     """moto's GetBucketNotificationConfiguration leaves out EventBridgeConfiguration."""
-    from moto.core.responses import ActionResult, EmptyResult
-
     configuration = self.backend.get_bucket_notification_configuration(self.bucket_name)
     if not configuration:
         return self.serialized(EmptyResult())

@@ -13,6 +13,7 @@ from moto.cloudformation.exceptions import ValidationError
 from moto.s3.models import s3_backends
 from moto.stepfunctions import responses as sfn_responses
 from moto.stepfunctions.models import StateMachine, stepfunctions_backends
+from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 from moto.stepfunctions.utils import cfn_to_api_tags
 from moto.utilities.utils import get_partition
 
@@ -70,8 +71,6 @@ def _definition(properties: dict[str, Any], account_id: str, region_name: str) -
 def _state_machine_backend(account_id: str, region_name: str, arn: str | None = None) -> Any:
     """The backend the Step Functions API serves from (the executing one when execution is enabled);
     for an existing ARN, whichever backend holds it."""
-    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
-
     serving = sfn_responses.get_backend(account_id, region_name)
     if arn is None:
         return serving

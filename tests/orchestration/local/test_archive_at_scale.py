@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 from types import SimpleNamespace
 
-from bronze.files import INGEST
 from orchestration.package import asl_path
+from shared.contract import INGEST
 from shared.runs import moves, pages
 from tests.orchestration.local.test_moto_fixes import _name, _run
 

@@ -9,6 +9,7 @@ import json
 import os
 import threading
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -56,10 +57,17 @@ def pool(tmp_path_factory):
     pool.shutdown()
 
 
-def run(pool: Pool, tmp_path: Path, script_path: str, argv: list[str], deadline: float | None = None):
+def run(
+    pool: Pool,
+    tmp_path: Path,
+    script_path: str,
+    argv: list[str],
+    deadline: float | None = None,
+    paths: list[str] | None = None,
+):
     driver = pool.acquire(KEY, pool.env, pool.logs)
     log = tmp_path / f"run-{time.monotonic_ns()}.log"
-    request = {"script": script_path, "argv": argv, "paths": [], "log": str(log)}
+    request = {"script": script_path, "argv": argv, "paths": paths or [], "log": str(log)}
     try:
         answer = driver.run(request, deadline)
     except (DriverDied, TimeoutError):
@@ -92,6 +100,34 @@ def test_a_failing_job_reports_its_status_and_error_and_the_driver_serves_again(
     assert answer["seconds"] >= 0
     again, answer, _ = run(pool, tmp_path, exiting, [])
     assert again is driver and answer["code"] == 3
+
+
+# Imports the project's packages as a job would; records where each came from, or the error.
+IMPORTS = """
+import importlib, json, sys
+seen = {}
+for name in ("shared.marker", "lakehouse", "orchestration"):
+    try:
+        seen[name] = getattr(importlib.import_module(name), "WHERE", "installed")
+    except ModuleNotFoundError as error:
+        seen[name] = str(error)
+json.dump(seen, open(sys.argv[1], "w"))
+"""
+
+
+def test_a_job_imports_the_project_only_from_its_bundle_as_on_glue(pool, tmp_path):
+    bundle = tmp_path / "lakehouse.zip"
+    with zipfile.ZipFile(bundle, "w") as archive:
+        archive.writestr("shared/__init__.py", "")
+        archive.writestr("shared/marker.py", "WHERE = 'bundle'\n")
+    job = script(tmp_path, "imports", IMPORTS)
+    _, answer, log = run(pool, tmp_path, job, [str(tmp_path / "seen.json")], paths=[str(bundle)])
+    assert answer["code"] == 0, log
+    assert json.loads((tmp_path / "seen.json").read_text()) == {
+        "shared.marker": "bundle",  # the bundle's copy, not the installed project's
+        "lakehouse": "No module named 'lakehouse'",  # installed here, not shipped: absent as on Glue
+        "orchestration": "No module named 'orchestration'",
+    }
 
 
 def test_a_job_that_kills_its_driver_or_hangs_ends_alone(pool, tmp_path):
