@@ -134,7 +134,7 @@ def describe_strays(spark: SparkSession, raw_root: str) -> list[RawFile]:
     return strays
 
 
-def read_layout(spark: SparkSession, dataset: str, plans: list[FilePlan], run_id: str, at: dt.datetime):
+def read_layout(spark: SparkSession, dataset: str, plans: list[FilePlan], run_id: str, run_ts: dt.datetime):
     """Rows of files sharing one header layout, contract columns picked by header position.
     A row whose field count differs from the header's keeps its raw text in MALFORMED_RECORD;
     lines holding nothing but white space are dropped (the contract ignores them)."""
@@ -163,7 +163,7 @@ def read_layout(spark: SparkSession, dataset: str, plans: list[FilePlan], run_id
         F.col("_hash").alias(SOURCE_HASH),
         F.row_number().over(in_file).cast("long").alias(ROW_NUMBER),
         F.lit(run_id).alias(RUN_ID),
-        F.lit(at).cast("timestamp").alias(INGESTED_AT),
+        F.lit(run_ts).cast("timestamp").alias(INGESTED_AT),
     )
 
 
@@ -187,23 +187,21 @@ def ensure_bronze_tables(spark: SparkSession, warehouse: str, dataset: str) -> N
 
 
 def append_bronze(
-    spark: SparkSession, warehouse: str, dataset: str, plans, run_id: str, at
+    spark: SparkSession, warehouse: str, dataset: str, plans, run_id: str, run_ts
 ) -> dict[str, int]:
     """Insert the rows of every file planned for ingestion in one commit tagged with the run id
     (see bronze.ledger.recover), as an insert-only MERGE on (content hash, row number): a row
     already in bronze is never added twice, and a concurrent run ingesting the same content makes
     one of the two commits conflict (Delta) instead of both appending. Returns the rows added per
     content (sha-256), from that commit's change feed (one row per file reaches the driver)."""
-    layouts = [read_layout(spark, dataset, group, run_id, at) for group in group_by_layout(plans).values()]
+    layouts = [
+        read_layout(spark, dataset, group, run_id, run_ts) for group in group_by_layout(plans).values()
+    ]
     if not layouts:
         return {}
     path = table_path(warehouse, BRONZE, dataset)
     hashes = sorted({p.raw.hash for p in plans if p.action == INGEST})
-    on = (
-        F.col(f"t.{SOURCE_HASH}").isin(hashes)
-        & (F.col(f"t.{SOURCE_HASH}") == F.col(f"s.{SOURCE_HASH}"))
-        & (F.col(f"t.{ROW_NUMBER}") == F.col(f"s.{ROW_NUMBER}"))
-    )
+    on = F.col(f"t.{SOURCE_HASH}").isin(hashes) & delta.same_keys(SOURCE_HASH, ROW_NUMBER)
     with delta.commit_metadata(spark, run_id):
         target = DeltaTable.forPath(spark, path).alias("t")
         target.merge(delta.union_all(layouts).alias("s"), on).whenNotMatchedInsertAll().execute()
@@ -234,18 +232,18 @@ def settle(spark: SparkSession, warehouse: str, dataset: str, plans: list[FilePl
 
 
 def ingest_dataset(
-    spark: SparkSession, raw_root: str, warehouse: str, dataset: str, run_id: str, at: dt.datetime
+    spark: SparkSession, raw_root: str, warehouse: str, dataset: str, run_id: str, run_ts: dt.datetime
 ) -> BronzeResult:
     """Add the dataset's new raw files to bronze in one commit, then record every file's fate in
     the ledger (ingest, skip, reject). Retried as a whole when a concurrent run's commit conflicts."""
 
     def step() -> BronzeResult:
         ensure_bronze_tables(spark, warehouse, dataset)
-        ledger.recover(spark, warehouse, dataset, at)
+        ledger.recover(spark, warehouse, dataset, run_ts)
         plans = plan_files(dataset, describe_files(spark, raw_root, dataset, warehouse))
-        rows = append_bronze(spark, warehouse, dataset, plans, run_id, at)
+        rows = append_bronze(spark, warehouse, dataset, plans, run_id, run_ts)
         plans = settle(spark, warehouse, dataset, plans, rows)
-        ledger.record(spark, warehouse, dataset, plans, run_id, at, rows)
+        ledger.record(spark, warehouse, dataset, plans, run_id, run_ts, rows)
         return BronzeResult(dataset, plans, sum(rows.values()), rows)
 
     result = delta.retry_on_conflict(step, f"bronze {dataset}")

@@ -27,11 +27,11 @@ OPTIONAL = {"as_of": "", "catalog": "none", "env": "dev"}
 def main(argv: list[str] | None = None) -> dict:
     logs.configure(logs.JSON)  # one JSON object per line: CloudWatch reads the fields
     args = resolve(["raw", "warehouse", "dataset", "run_id"], OPTIONAL, argv)
-    at = parse_instant(args["as_of"]) if args["as_of"] else utc_now()
+    run_ts = parse_instant(args["as_of"]) if args["as_of"] else utc_now()
     spark = get_spark("bronze")
     wh, run_id, dataset = args["warehouse"], args["run_id"], args["dataset"]
     start = time.perf_counter()
-    result = ingest_dataset(spark, args["raw"], wh, dataset, run_id, at)
+    result = ingest_dataset(spark, args["raw"], wh, dataset, run_id, run_ts)
     register_job_tables(spark, wh, args["catalog"], args["env"], [(BRONZE, dataset)])
     report = {
         "dataset": result.dataset,

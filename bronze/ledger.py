@@ -43,7 +43,7 @@ def ingested_hashes(spark: SparkSession, warehouse: str, dataset: str, candidate
 
 
 def record(
-    spark: SparkSession, warehouse: str, dataset: str, plans: list[FilePlan], run_id: str, at, rows=None
+    spark: SparkSession, warehouse: str, dataset: str, plans: list[FilePlan], run_id: str, run_ts, rows=None
 ) -> None:
     """One ledger row per plan; `rows` maps an ingested content's hash to the rows it appended.
     A ledger written before `rows` existed gains the column (schema merge on this append)."""
@@ -61,7 +61,7 @@ def record(
             p.reason,
             p.detail,
             run_id,
-            at,
+            run_ts,
         )
         for p in plans
     ]
@@ -79,13 +79,12 @@ def _insert(spark: SparkSession, warehouse: str, entries) -> None:
     path = ledger_path(warehouse)
     if "rows" not in delta.read(spark, path).columns:
         spark.sql(f"ALTER TABLE {delta.sql_path(path)} ADD COLUMNS (rows BIGINT)")
-    on = " AND ".join(f"t.{k} = s.{k}" for k in ENTRY_KEY)
     DeltaTable.forPath(spark, path).alias("t").merge(
-        entries.alias("s"), on
+        entries.alias("s"), delta.same_keys(*ENTRY_KEY)
     ).whenNotMatchedInsertAll().execute()
 
 
-def recover(spark: SparkSession, warehouse: str, dataset: str, at: dt.datetime) -> int:
+def recover(spark: SparkSession, warehouse: str, dataset: str, run_ts: dt.datetime) -> int:
     """A run stopped between its bronze commit and its ledger commit left rows of files the ledger
     does not know; a rerun would append them again. Record those files as ingested, taken from the
     rows of that last commit (tagged with its run id). Returns the number of files recovered."""
@@ -112,7 +111,7 @@ def recover(spark: SparkSession, warehouse: str, dataset: str, at: dt.datetime) 
             F.lit(None).cast("string").alias("reason"),
             F.lit("recorded after an interrupted run").alias("detail"),
             F.lit(run_id).alias("run_id"),
-            F.lit(at).cast("timestamp").alias("recorded_at"),
+            F.lit(run_ts).cast("timestamp").alias("recorded_at"),
         )
     )
     _insert(spark, warehouse, files)

@@ -102,7 +102,7 @@ def build(spark: SparkSession, warehouse: str, table: str, dates: list[dt.date])
 
 
 def _build_table(
-    spark: SparkSession, warehouse: str, name: str, extra_dates, run_id: str, at
+    spark: SparkSession, warehouse: str, name: str, extra_dates, run_id: str, run_ts
 ) -> list[dt.date]:
     marks = table_path(warehouse, GOLD, WATERMARKS)
     touched, versions = changed_dates(spark, warehouse, name)
@@ -112,7 +112,7 @@ def _build_table(
     delta.ensure_table(spark, path, rows.schema)  # first run (or two at once): the empty table
     if dates:
         replace_dates(path, rows, dates)
-    changes.save_marks(spark, marks, {mark_name(name, d): v for d, v in versions.items()}, run_id, at)
+    changes.save_marks(spark, marks, {mark_name(name, d): v for d, v in versions.items()}, run_id, run_ts)
     return dates
 
 
@@ -120,7 +120,7 @@ def run_gold(
     spark: SparkSession,
     warehouse: str,
     run_id: str,
-    at: dt.datetime,
+    run_ts: dt.datetime,
     extra_dates: list[dt.date] = (),
     tables: tuple[str, ...] = GOLD_TABLES,
     phase: Callable[[str], ContextManager] = lambda name: contextlib.nullcontext(),
@@ -134,7 +134,7 @@ def run_gold(
         with phase(f"gold {name}"):
             recomputed.update(
                 delta.retry_on_conflict(
-                    lambda name=name: _build_table(spark, warehouse, name, extra_dates, run_id, at),
+                    lambda name=name: _build_table(spark, warehouse, name, extra_dates, run_id, run_ts),
                     f"gold {name}",
                 )
             )

@@ -97,7 +97,7 @@ def _outcomes(spark: SparkSession, warehouse: str, dataset: str, hashes: list[st
         won = won.select(
             F.col(c.SOURCE_HASH).alias("h"), F.col(c.ROW_NUMBER).alias("n"), F.lit(1).alias("won")
         )
-        rows, silver = rows.join(won, ["h", "n"], "left"), F.col("won").isNotNull()
+        rows, silver = rows.join(won, on=["h", "n"], how="left"), F.col("won").isNotNull()
     path = table_path(warehouse, c.SILVER, c.QUARANTINE)
     if delta.exists(spark, path):
         held = delta.read(spark, path).where(
@@ -107,7 +107,7 @@ def _outcomes(spark: SparkSession, warehouse: str, dataset: str, hashes: list[st
             F.col("source_hash").alias("h"), F.col("row_number").alias("n"), "disposition", "reasons"
         )
         rows, disposition, reasons = (
-            rows.join(held, ["h", "n"], "left"),
+            rows.join(held, on=["h", "n"], how="left"),
             F.col("disposition"),
             F.col("reasons"),
         )
@@ -155,7 +155,7 @@ def trace_file(spark: SparkSession, warehouse: str, file: str, examples: int = 3
             "version", F.col("timestamp").alias("committed_at"), "run_id"
         )
         commits = _collect(
-            stored.agg(F.count("*").alias("rows")).join(log, "run_id", "left").orderBy("version")
+            stored.agg(F.count("*").alias("rows")).join(log, on="run_id", how="left").orderBy("version")
         )
     report["bronze"] |= {"rows": sum(x["rows"] for x in commits), "commits": commits}
     if not commits:

@@ -174,7 +174,7 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
         )
         return 2
     spark = get_spark("lakehouse-reprocess")
-    now = utc_now()
+    run_ts = utc_now()
     report: dict = {"layer": args.layer}
     if args.layer == "silver":
         report["runs_replayed"] = [
@@ -183,7 +183,7 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
         extra = []
     else:
         extra = all_dates(spark, args.warehouse) if args.all else args.dates
-    dates = run_gold(spark, args.warehouse, new_run_id(now), now, extra)
+    dates = run_gold(spark, args.warehouse, new_run_id(run_ts), run_ts, extra)
     report["gold_dates"] = [d.isoformat() for d in dates]
     emit(args, report, render_reprocess)
     return 0

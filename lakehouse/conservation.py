@@ -49,7 +49,7 @@ def row_fates(spark: SparkSession, warehouse: str, dataset: str) -> DataFrame:
     versions = delta.commit_log(spark, table_path(warehouse, c.BRONZE, dataset)).select(
         F.col("run_id").alias("run"), F.col("version")
     )
-    rows = rows.join(F.broadcast(versions.where(F.col("run").isNotNull())), "run", "left")
+    rows = rows.join(F.broadcast(versions.where(F.col("run").isNotNull())), on="run", how="left")
     in_silver, disposition, reasons = (
         F.lit(False),
         F.lit(None).cast("string"),
@@ -62,7 +62,7 @@ def row_fates(spark: SparkSession, warehouse: str, dataset: str) -> DataFrame:
         won = silver.select(
             F.col(c.SOURCE_HASH).alias("h"), F.col(c.ROW_NUMBER).alias("n"), F.lit(1).alias("s")
         )
-        rows, in_silver = rows.join(won, ["h", "n"], "left"), F.col("s").isNotNull()
+        rows, in_silver = rows.join(won, on=["h", "n"], how="left"), F.col("s").isNotNull()
         keys = silver.select(F.col(key).alias("k"), F.lit(1).alias("kept")).distinct()
     path = table_path(warehouse, c.SILVER, c.QUARANTINE)
     if delta.exists(spark, path):
@@ -71,13 +71,13 @@ def row_fates(spark: SparkSession, warehouse: str, dataset: str) -> DataFrame:
             F.col("source_hash").alias("h"), F.col("row_number").alias("n"), "disposition", "reasons"
         )
         rows, disposition, reasons = (
-            rows.join(held, ["h", "n"], "left"),
+            rows.join(held, on=["h", "n"], how="left"),
             F.col("disposition"),
             F.col("reasons"),
         )
     kept = F.lit(False)
     if keys is not None:
-        rows, kept = rows.join(keys, "k", "left"), F.col("kept").isNotNull()
+        rows, kept = rows.join(keys, on="k", how="left"), F.col("kept").isNotNull()
     active = disposition.isin(*ACTIVE)
     fate = F.when(in_silver & active, "in_two_places").when(in_silver, "silver")
     for value, name in ACTIVE.items():
@@ -98,7 +98,11 @@ def _repeats(df: DataFrame, *cols: str) -> int:
 
 
 def _orphans(df: DataFrame, bronze: DataFrame, h: str, n: str) -> int:
-    return df.select(F.col(h).alias("h"), F.col(n).alias("n")).join(bronze, ["h", "n"], "left_anti").count()
+    return (
+        df.select(F.col(h).alias("h"), F.col(n).alias("n"))
+        .join(bronze, on=["h", "n"], how="left_anti")
+        .count()
+    )
 
 
 def row_checks(spark: SparkSession, warehouse: str, dataset: str) -> dict:
@@ -157,8 +161,8 @@ def ledger_checks(spark: SparkSession, warehouse: str) -> dict:
             continue
         held = delta.read(spark, path).groupBy(F.col(c.SOURCE_HASH).alias("hash")).count()
         mine = recorded.where(F.col("dataset") == dataset)
-        checks["bronze_contents_unknown"] += held.join(mine, "hash", "left_anti").count()
-        compared = mine.join(held, "hash", "left")
+        checks["bronze_contents_unknown"] += held.join(mine, on="hash", how="left_anti").count()
+        compared = mine.join(held, on="hash", how="left")
         checks["row_count_mismatches"] += compared.where(
             F.col("rows").isNotNull() & (F.col("rows") != F.coalesce(F.col("count"), F.lit(0)))
         ).count()

@@ -15,6 +15,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 
 from pyspark.sql import SparkSession
 
@@ -65,17 +66,38 @@ def dataset_summary(bronze: BronzeResult, silver_stats) -> dict:
     }
 
 
+@dataclass
+class RunSummary:
+    """What one run did, filled in as it goes; `as_dict()` is what `lakehouse run --json` prints
+    and the run report reads (catalog, error and report appear only when they apply)."""
+
+    run_id: str
+    status: str = "FAILED"
+    datasets: dict[str, dict] = field(default_factory=dict)
+    files_rejected: list[dict] = field(default_factory=list)
+    archived: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+    catalog: dict[str, int] | None = None
+    error: str | None = None
+    tables: dict[str, int] = field(default_factory=dict)
+    report: str | None = None
+
+    def as_dict(self) -> dict:
+        optional = ("catalog", "error", "report")
+        return {k: v for k, v in asdict(self).items() if k not in optional or v is not None}
+
+
 # Told of each phase as it starts (seconds None) and as it ends (its seconds): the CLI's progress.
 Progress = Callable[[str, float | None], None]
 
 
 @contextlib.contextmanager
-def phase(summary: dict, name: str, progress: Progress | None = None):
+def phase(summary: RunSummary, name: str, progress: Progress | None = None):
     """Log the start and end of a phase (layer and dataset or table) and add its wall-clock
-    seconds to summary["seconds"][name]."""
+    seconds to summary.seconds[name]."""
     layer, _, part = name.partition(" ")
-    context = {"run_id": summary["run_id"], "layer": layer, "dataset": part or None}
-    log.info("run %s: %s", summary["run_id"], name, extra=context)
+    context = {"run_id": summary.run_id, "layer": layer, "dataset": part or None}
+    log.info("run %s: %s", summary.run_id, name, extra=context)
     if progress:
         progress(name, None)
     start = time.perf_counter()
@@ -83,22 +105,21 @@ def phase(summary: dict, name: str, progress: Progress | None = None):
         yield
     finally:
         took = time.perf_counter() - start
-        seconds = summary["seconds"]
-        seconds[name] = round(seconds.get(name, 0.0) + took, 3)
-        log.debug("run %s: %s took %.1f s", summary["run_id"], name, took, extra={**context, "seconds": took})
+        summary.seconds[name] = round(summary.seconds.get(name, 0.0) + took, 3)
+        log.debug("run %s: %s took %.1f s", summary.run_id, name, took, extra={**context, "seconds": took})
         if progress:
             progress(name, round(took, 3))
 
 
-def write_report(spark: SparkSession, warehouse: str, summary: dict) -> None:
+def write_report(spark: SparkSession, warehouse: str, summary: RunSummary) -> None:
     """The run report (lakehouse.report), whose JSON holds this summary as the run returns it (with
-    summary["report"], the page's path); its failure is logged, never the run's."""
-    summary["report"] = report_uri(warehouse, summary["run_id"])
+    summary.report, the page's path); its failure is logged, never the run's."""
+    summary.report = report_uri(warehouse, summary.run_id)
     try:
-        write(spark, warehouse, summary)
+        write(spark, warehouse, summary.as_dict())
     except Exception:  # a report is for reading: a broken one must not fail a good run
-        summary.pop("report")
-        log.warning("run %s: the run report could not be written", summary["run_id"], exc_info=True)
+        summary.report = None
+        log.warning("run %s: the run report could not be written", summary.run_id, exc_info=True)
 
 
 def run_pipeline(
@@ -114,17 +135,11 @@ def run_pipeline(
 ) -> dict:
     """Run every layer; `register(spark, warehouse)` then publishes the tables to a catalog
     (shared.catalog), before any raw file moves, so a failure there leaves the run repeatable.
-    Then the run report goes to `<warehouse>/_reports/<run_id>.html` (summary["report"])."""
+    Then the run report goes to `<warehouse>/_reports/<run_id>.html` (the summary's "report").
+    Returns RunSummary.as_dict()."""
     run_ts = run_ts or utc_now()
     run_id = new_run_id(run_ts)
-    summary: dict = {
-        "run_id": run_id,
-        "status": "FAILED",
-        "datasets": {},
-        "files_rejected": [],
-        "archived": 0,
-        "seconds": {},
-    }
+    summary = RunSummary(run_id)
     try:
         step = functools.partial(phase, summary, progress=progress)
         bronze = {}
@@ -136,32 +151,32 @@ def run_pipeline(
         if register is not None:
             with step("catalog"):
                 entries = register(spark, warehouse)
-            summary["catalog"] = dict(Counter(entry["action"] for entry in entries))
-        summary["datasets"] = {d: dataset_summary(bronze[d], silver[d]) for d in DATASETS}
+            summary.catalog = dict(Counter(entry["action"] for entry in entries))
+        summary.datasets = {d: dataset_summary(bronze[d], silver[d]) for d in DATASETS}
         plans = [(d, p) for d in DATASETS for p in bronze[d].plans]
         plans += [(None, p) for p in plan_strays(describe_strays(spark, raw_root))]
         rejects = [p for _, p in plans if p.action == REJECT and p.movable]
         done = [p for _, p in plans if p.action in (INGEST, SKIP)]
-        summary["files_rejected"] = [
+        summary.files_rejected = [
             {"dataset": d, "file": p.raw.file, "reason": p.reason} for d, p in plans if p.action == REJECT
         ]
         with step("archive"):
             move_files(
                 spark, quarantine or storage.default_sibling(raw_root, "quarantine"), rejects, run_id, True
             )
-            summary["archived"] = move_files(
+            summary.archived = move_files(
                 spark, archive or storage.default_sibling(raw_root, "archived"), done, run_id, False
             )
-        summary["status"] = "SUCCEEDED"
+        summary.status = "SUCCEEDED"
         log.info("run %s: succeeded", run_id)
     except Exception as error:  # the run reports its failure; the caller sets the exit status
         log.exception("run %s failed", run_id)
-        summary["error"] = f"{type(error).__name__}: {error}"
-    summary["tables"] = delta.table_counts(spark, warehouse)
-    for dataset, stats in summary["datasets"].items():
+        summary.error = f"{type(error).__name__}: {error}"
+    summary.tables = delta.table_counts(spark, warehouse)
+    for dataset, stats in summary.datasets.items():
         counts = {c: stats[c] for c in RUN_COUNTS}
         log.info(
             "run %s: %s %s", run_id, dataset, counts, extra={"run_id": run_id, "dataset": dataset, **counts}
         )
     write_report(spark, warehouse, summary)
-    return summary
+    return summary.as_dict()

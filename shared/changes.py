@@ -59,21 +59,23 @@ def only_maintenance(spark: SparkSession, source: str, first: int, last: int, ne
 
 
 def save_marks(
-    spark: SparkSession, marks: str, versions: dict[str, int], run_id: str, at: dt.datetime
+    spark: SparkSession, marks: str, versions: dict[str, int], run_id: str, run_ts: dt.datetime
 ) -> None:
     """Move the watermarks `versions` (name -> version) forward in one commit."""
     if not versions:
         return
-    update = spark.createDataFrame([(n, v, run_id, at) for n, v in versions.items()], WATERMARK_SCHEMA)
+    update = spark.createDataFrame([(n, v, run_id, run_ts) for n, v in versions.items()], WATERMARK_SCHEMA)
     (
         DeltaTable.forPath(spark, marks)
         .alias("t")
-        .merge(update.alias("s"), "t.source = s.source")
-        .whenMatchedUpdateAll(condition="s.version > t.version")  # forward only: a slower
+        .merge(update.alias("s"), delta.same_keys("source"))
+        .whenMatchedUpdateAll(condition=F.col("s.version") > F.col("t.version"))  # forward only: a slower
         .whenNotMatchedInsertAll()  # concurrent run never moves a watermark back
         .execute()
     )
 
 
-def save_mark(spark: SparkSession, marks: str, name: str, version: int, run_id: str, at: dt.datetime) -> None:
-    save_marks(spark, marks, {name: version}, run_id, at)
+def save_mark(
+    spark: SparkSession, marks: str, name: str, version: int, run_id: str, run_ts: dt.datetime
+) -> None:
+    save_marks(spark, marks, {name: version}, run_id, run_ts)

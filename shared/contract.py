@@ -11,6 +11,8 @@ from dataclasses import dataclass
 PRODUCTS = "products"
 ORDERS = "orders"
 ORDER_ITEMS = "order_items"
+# The order's time: orders and items carry it; the most recent row of a key wins.
+ORDER_TIMESTAMP = "order_timestamp"
 DATASETS: tuple[str, ...] = (PRODUCTS, ORDERS, ORDER_ITEMS)
 
 # Field kinds: a missing key is NULL_KEY, a missing required field MISSING_VALUE, optional may be empty.
@@ -39,7 +41,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("order_num", BIGINT, REQUIRED, min=1),
         Field("order_id", BIGINT, KEY, min=1),
         Field("user_id", BIGINT, KEY, min=1),
-        Field("order_timestamp", TIMESTAMP, REQUIRED),
+        Field(ORDER_TIMESTAMP, TIMESTAMP, REQUIRED),
         Field("total_amount", DECIMAL, REQUIRED, min=0),
         Field("date", DATE, REQUIRED),
     ),
@@ -51,7 +53,7 @@ FIELDS: dict[str, tuple[Field, ...]] = {
         Field("product_id", BIGINT, KEY, min=1),
         Field("add_to_cart_order", INT, REQUIRED, min=1),
         Field("reordered", INT, REQUIRED, min=0, max=1),
-        Field("order_timestamp", TIMESTAMP, REQUIRED),
+        Field(ORDER_TIMESTAMP, TIMESTAMP, REQUIRED),
         Field("date", DATE, REQUIRED),
     ),
 }

@@ -13,7 +13,7 @@ from typing import TypeVar
 from delta import exceptions as conflicts
 from delta.tables import DeltaTable
 from pyspark.errors import AnalysisException
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
@@ -165,6 +165,12 @@ def last_operation_metrics(spark: SparkSession, path: str) -> dict[str, str]:
     """Operation metrics of the table's latest commit (rows inserted, files deleted...)."""
     row = DeltaTable.forPath(spark, path).history(1).select("operationMetrics").head()
     return dict(row[0] or {})
+
+
+def same_keys(*keys: str) -> Column:
+    """A MERGE's match condition: target `t` and source `s` agree on every key column. Every MERGE
+    of the project writes its conditions as Columns over the contract's names, through this."""
+    return reduce(lambda both, one: both & one, [F.col(f"t.{k}") == F.col(f"s.{k}") for k in keys])
 
 
 def union_all(frames: list[DataFrame]) -> DataFrame:

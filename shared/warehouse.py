@@ -43,8 +43,8 @@ def ledger_path(warehouse: str) -> str:
     return table_path(warehouse, BRONZE, FILE_LEDGER)
 
 
-def new_run_id(now: dt.datetime) -> str:
-    return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{uuid.uuid4().hex[:8]}"
+def new_run_id(run_ts: dt.datetime) -> str:
+    return f"{run_ts.strftime('%Y%m%dT%H%M%SZ')}-{uuid.uuid4().hex[:8]}"
 
 
 def utc_now() -> dt.datetime:

@@ -16,6 +16,7 @@ from shared.contract import (
     EXPIRED,
     FIELD_NAMES,
     GRACE_EXPIRED,
+    ORDER_TIMESTAMP,
     ORPHAN_ORDER,
     ORPHAN_PRODUCT,
     PENDING,
@@ -27,8 +28,6 @@ from shared.contract import (
     SOURCE_FILE,
     USER_MISMATCH,
 )
-
-ORDER_TIMESTAMP = "order_timestamp"
 
 
 def winner_order(dataset: str) -> list[Column]:

@@ -37,14 +37,14 @@ def main(argv: list[str] | None = None) -> dict:
     args = resolve(["warehouse", "run_id"], OPTIONAL, argv)
     if args["dataset"] and args["dataset"] not in DATASETS:
         raise SystemExit(f"--dataset {args['dataset']}: not a dataset (one of {', '.join(DATASETS)})")
-    at = parse_instant(args["as_of"]) if args["as_of"] else utc_now()
+    run_ts = parse_instant(args["as_of"]) if args["as_of"] else utc_now()
     datasets = (args["dataset"],) if args["dataset"] else DATASETS
     spark, wh, run_id = get_spark("silver"), args["warehouse"], args["run_id"]
     ensure_silver_tables(spark, wh)
     stats, seconds = {}, {}
     for dataset in datasets:
         start = time.perf_counter()
-        stats[dataset] = silver_step(spark, wh, dataset, run_id, at, int(args["grace_days"]))
+        stats[dataset] = silver_step(spark, wh, dataset, run_id, run_ts, int(args["grace_days"]))
         seconds[dataset] = round(time.perf_counter() - start, 3)
     register_job_tables(
         spark, wh, args["catalog"], args["env"], [(SILVER, d) for d in (*datasets, QUARANTINE)]

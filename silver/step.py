@@ -85,7 +85,7 @@ def to_silver(df: DataFrame, dataset: str, run_id: str, run_ts: dt.datetime) -> 
 def to_quarantine(df: DataFrame, dataset: str, run_id: str, run_ts: dt.datetime) -> DataFrame:
     """New quarantine rows: the original values, reasons and lineage of every row that did not
     reach silver."""
-    at = F.lit(run_ts).cast("timestamp")
+    stamped = F.lit(run_ts).cast("timestamp")
     return df.select(
         F.lit(dataset).alias("dataset"),
         F.col(DISPOSITION).alias("disposition"),
@@ -97,7 +97,7 @@ def to_quarantine(df: DataFrame, dataset: str, run_id: str, run_ts: dt.datetime)
         F.col(ROW_NUMBER).alias("row_number"),
         F.col(INGESTED_AT).alias("ingested_at"),
         F.lit(run_id).alias("run_id"),
-        at.alias("first_seen_at"),
+        stamped.alias("first_seen_at"),
         F.lit(None).cast("string").alias("resolved_run_id"),
         F.lit(None).cast("timestamp").alias("resolved_at"),
     )
@@ -123,7 +123,8 @@ def pending_items(spark: SparkSession, warehouse: str) -> DataFrame:
 def resolved_quarantine(resolved: DataFrame, run_id: str, run_ts: dt.datetime) -> DataFrame:
     """Quarantine updates for earlier pending rows whose fate was decided this run."""
     return (
-        to_quarantine(resolved.where(F.col(DISPOSITION) != PENDING), ORDER_ITEMS, run_id, run_ts)
+        resolved.where(F.col(DISPOSITION) != PENDING)
+        .transform(to_quarantine, ORDER_ITEMS, run_id, run_ts)
         .withColumn("resolved_run_id", F.lit(run_id))
         .withColumn("resolved_at", F.lit(run_ts).cast("timestamp"))
     )
@@ -162,7 +163,15 @@ def summarize(classified: DataFrame, dataset: str, resolved: DataFrame | None) -
     return stats
 
 
-def process_dataset(spark, warehouse, dataset, run_id, run_ts, grace_days, until=None):
+def process_dataset(
+    spark: SparkSession,
+    warehouse: str,
+    dataset: str,
+    run_id: str,
+    run_ts: dt.datetime,
+    grace_days: int,
+    until: int | None = None,
+) -> DatasetStats:
     """One dataset's silver step over bronze up to version `until` (default: latest)."""
     increment, version = read_increment(spark, warehouse, dataset, until)
     waiting = dataset == ORDER_ITEMS and bool(pending_items(spark, warehouse).head(1))
@@ -171,30 +180,36 @@ def process_dataset(spark, warehouse, dataset, run_id, run_ts, grace_days, until
     fresh = increment is not None
     if not fresh:  # only pending items to re-check (bronze order items may not exist yet)
         increment = spark.createDataFrame([], bronze_schema(dataset))
-    classified = classify(validate(increment, dataset, run_ts), dataset)
+    classified = increment.transform(validate, dataset, run_ts).transform(classify, dataset)
     resolved = None
     if dataset == ORDER_ITEMS:
         orders = delta.read(spark, table_path(warehouse, SILVER, ORDERS))
         products = delta.read(spark, table_path(warehouse, SILVER, PRODUCTS))
-        classified = check_references(classified, orders, products)
-        earlier = classify(validate(pending_items(spark, warehouse), dataset, run_ts), dataset)
-        resolved = resolve_pending(check_references(earlier, orders, products), run_ts, grace_days).persist()
-        classified = yield_to_readmitted(
-            classified, resolved.where(F.col(DISPOSITION) == READMITTED), dataset
+        resolved = (
+            pending_items(spark, warehouse)
+            .transform(validate, dataset, run_ts)
+            .transform(classify, dataset)
+            .transform(check_references, orders, products)
+            .transform(resolve_pending, run_ts, grace_days)
+            .persist()
+        )
+        classified = classified.transform(check_references, orders, products).transform(
+            yield_to_readmitted, resolved.where(F.col(DISPOSITION) == READMITTED), dataset
         )
     classified = classified.persist()
     admitted = classified.where(F.col(DISPOSITION) == ACCEPTED)
     if resolved is not None:  # classify kept one accepted row per key; readmitted rows may rival it
         readmitted = resolved.where(F.col(DISPOSITION) == READMITTED).drop("first_seen_at")
-        admitted = dedupe(admitted.unionByName(readmitted, allowMissingColumns=False), dataset)
-    source = to_silver(admitted, dataset, run_id, run_ts).persist()
+        admitted = admitted.unionByName(readmitted, allowMissingColumns=False).transform(dedupe, dataset)
+    source = admitted.transform(to_silver, dataset, run_id, run_ts).persist()
     # Count before writing: Delta re-caches a cached DataFrame when a table it reads is written,
     # and `resolved` reads the quarantine table that this step updates.
     stats = summarize(classified, dataset, resolved)
     merge_silver(spark, warehouse, dataset, source)
-    quarantine = to_quarantine(classified.where(F.col(DISPOSITION) != ACCEPTED), dataset, run_id, run_ts)
+    rejected = classified.where(F.col(DISPOSITION) != ACCEPTED)
+    quarantine = rejected.transform(to_quarantine, dataset, run_id, run_ts)
     if resolved is not None:
-        quarantine = quarantine.unionByName(resolved_quarantine(resolved, run_id, run_ts))
+        quarantine = quarantine.unionByName(resolved.transform(resolved_quarantine, run_id, run_ts))
     if stats.rows_read > stats.accepted or stats.readmitted or stats.expired:  # else nothing to write
         merge_quarantine(spark, warehouse, quarantine)
     if fresh:
@@ -205,7 +220,15 @@ def process_dataset(spark, warehouse, dataset, run_id, run_ts, grace_days, until
     return stats
 
 
-def silver_step(spark, warehouse, dataset, run_id, run_ts, grace_days, until=None) -> DatasetStats:
+def silver_step(
+    spark: SparkSession,
+    warehouse: str,
+    dataset: str,
+    run_id: str,
+    run_ts: dt.datetime,
+    grace_days: int,
+    until: int | None = None,
+) -> DatasetStats:
     """One dataset's step, retried as a whole when a commit conflicts with a concurrent writer's:
     a concurrent run's, or the other datasets' job runs of the same layer, which write the
     quarantine and the watermarks too. The step is idempotent (MERGEs keyed by origin, watermark

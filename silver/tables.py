@@ -3,6 +3,8 @@ bronze-version watermarks that make every run incremental."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -12,6 +14,7 @@ from shared.contract import (
     BRONZE,
     DATASETS,
     FIELD_NAMES,
+    ORDER_TIMESTAMP,
     PARTITION_BY,
     PRIMARY_KEY,
     QUARANTINE,
@@ -68,8 +71,10 @@ def read_increment(
     return feed.where(F.col("_change_type") == "insert").drop(*changes.CHANGE_COLUMNS), latest
 
 
-def save_watermark(spark: SparkSession, warehouse: str, dataset: str, version: int, run_id: str, at) -> None:
-    changes.save_mark(spark, marks_path(warehouse), mark_name(dataset), version, run_id, at)
+def save_watermark(
+    spark: SparkSession, warehouse: str, dataset: str, version: int, run_id: str, run_ts: dt.datetime
+) -> None:
+    changes.save_mark(spark, marks_path(warehouse), mark_name(dataset), version, run_id, run_ts)
 
 
 def touched_partitions(target: DataFrame, source: DataFrame, key: str, column: str) -> list:
@@ -81,7 +86,7 @@ def touched_partitions(target: DataFrame, source: DataFrame, key: str, column: s
     low, high = source.agg(F.min(key), F.max(key)).head()
     if low is None:
         return []
-    stored = target.where(F.col(key).between(low, high)).join(source.select(key), key, "left_semi")
+    stored = target.where(F.col(key).between(low, high)).join(source.select(key), on=key, how="left_semi")
     values = source.select(column).union(stored.select(column)).distinct()
     return sorted(row[0] for row in values.collect())
 
@@ -93,15 +98,16 @@ def merge_silver(spark: SparkSession, warehouse: str, dataset: str, source: Data
     the partitions it can touch, so only their files are read and rewritten."""
     path = table_path(warehouse, SILVER, dataset)
     key, column = PRIMARY_KEY[dataset], PARTITION_BY[dataset]
-    on = F.col(f"t.{key}") == F.col(f"s.{key}")
+    on = delta.same_keys(key)
     if column:
         values = touched_partitions(delta.read(spark, path), source, key, column)
         if not values:
             return  # nothing to merge
         on = F.col(f"t.{column}").isin(values) & on
     merge = DeltaTable.forPath(spark, path).alias("t").merge(source.alias("s"), on)
-    if "order_timestamp" in FIELD_NAMES[dataset]:
-        merge = merge.whenMatchedUpdateAll(condition="s.order_timestamp >= t.order_timestamp")
+    if ORDER_TIMESTAMP in FIELD_NAMES[dataset]:
+        newer = F.col(f"s.{ORDER_TIMESTAMP}") >= F.col(f"t.{ORDER_TIMESTAMP}")
+        merge = merge.whenMatchedUpdateAll(condition=newer)
     else:
         merge = merge.whenMatchedUpdateAll()
     merge.whenNotMatchedInsertAll().execute()
@@ -110,11 +116,10 @@ def merge_silver(spark: SparkSession, warehouse: str, dataset: str, source: Data
 def merge_quarantine(spark: SparkSession, warehouse: str, rows: DataFrame) -> None:
     """New quarantine rows are inserted; re-checked pending rows get their new disposition. Keyed
     by the row's origin, so re-running a run never records a row twice."""
-    on = " AND ".join(f"t.{c} = s.{c}" for c in QUARANTINE_KEY)
     (
         DeltaTable.forPath(spark, table_path(warehouse, SILVER, QUARANTINE))
         .alias("t")
-        .merge(rows.alias("s"), on)
+        .merge(rows.alias("s"), delta.same_keys(*QUARANTINE_KEY))
         .whenMatchedUpdate(
             set={c: f"s.{c}" for c in ("disposition", "reasons", "resolved_run_id", "resolved_at")}
         )

@@ -18,7 +18,9 @@ LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 def lint_imports(root: Path) -> subprocess.CompletedProcess:
     # The packages of `root` come first on the path: a copy shadows the installed project.
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(root)}
-    return subprocess.run([str(LINT_IMPORTS), "--no-cache"], cwd=root, env=env, capture_output=True, text=True)
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"], cwd=root, env=env, capture_output=True, text=True
+    )
 
 
 def copy_of_the_code(tmp_path: Path) -> Path:
