@@ -98,14 +98,8 @@ def _outcomes(spark: SparkSession, warehouse: str, dataset: str, hashes: list[st
             F.col(c.SOURCE_HASH).alias("h"), F.col(c.ROW_NUMBER).alias("n"), F.lit(1).alias("won")
         )
         rows, silver = rows.join(won, on=["h", "n"], how="left"), F.col("won").isNotNull()
-    path = table_path(warehouse, c.SILVER, c.QUARANTINE)
-    if delta.exists(spark, path):
-        held = delta.read(spark, path).where(
-            (F.col("dataset") == dataset) & F.col("source_hash").isin(hashes)
-        )
-        held = held.select(
-            F.col("source_hash").alias("h"), F.col("row_number").alias("n"), "disposition", "reasons"
-        )
+    held = conservation.quarantined(spark, warehouse, dataset, hashes)
+    if held is not None:
         rows, disposition, reasons = (
             rows.join(held, on=["h", "n"], how="left"),
             F.col("disposition"),

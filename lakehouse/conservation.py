@@ -64,12 +64,8 @@ def row_fates(spark: SparkSession, warehouse: str, dataset: str) -> DataFrame:
         )
         rows, in_silver = rows.join(won, on=["h", "n"], how="left"), F.col("s").isNotNull()
         keys = silver.select(F.col(key).alias("k"), F.lit(1).alias("kept")).distinct()
-    path = table_path(warehouse, c.SILVER, c.QUARANTINE)
-    if delta.exists(spark, path):
-        held = delta.read(spark, path).where(F.col("dataset") == dataset)
-        held = held.select(
-            F.col("source_hash").alias("h"), F.col("row_number").alias("n"), "disposition", "reasons"
-        )
+    held = quarantined(spark, warehouse, dataset)
+    if held is not None:
         rows, disposition, reasons = (
             rows.join(held, on=["h", "n"], how="left"),
             F.col("disposition"),
@@ -95,6 +91,22 @@ def row_fates(spark: SparkSession, warehouse: str, dataset: str) -> DataFrame:
 def _repeats(df: DataFrame, *cols: str) -> int:
     """Rows beyond the first of each value of `cols`."""
     return df.count() - df.select(*cols).distinct().count()
+
+
+def quarantined(
+    spark: SparkSession, warehouse: str, dataset: str, hashes: list[str] | None = None
+) -> DataFrame | None:
+    """The quarantine's rows of a dataset (of the files with these content hashes), keyed by file
+    hash and row number (h, n), with their disposition and reasons; None before any quarantine."""
+    path = table_path(warehouse, c.SILVER, c.QUARANTINE)
+    if not delta.exists(spark, path):
+        return None
+    held = delta.read(spark, path).where(F.col("dataset") == dataset)
+    if hashes is not None:
+        held = held.where(F.col("source_hash").isin(hashes))
+    return held.select(
+        F.col("source_hash").alias("h"), F.col("row_number").alias("n"), "disposition", "reasons"
+    )
 
 
 def _orphans(df: DataFrame, bronze: DataFrame, h: str, n: str) -> int:
