@@ -23,7 +23,7 @@ from shared.contract import BRONZE, GOLD, SILVER
 from shared.warehouse import SQL_NAME, absolute, table_path
 
 LAYERS = (BRONZE, SILVER, GOLD)
-VIEWS_DIR = Path(__file__).resolve().parent.parent / "sql" / "views"
+VIEWS_DIR = Path(__file__).resolve().parents[2] / "sql" / "views"  # the repository's sql/views
 DELTA_LOG = "_delta_log"
 HIDDEN_PREFIX = "_"  # bookkeeping tables (_file_ledger, _watermarks) are not for analysts
 Ref = tuple[str, str]  # (layer, table), lower case
