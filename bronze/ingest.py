@@ -235,7 +235,13 @@ def ingest_dataset(
     spark: SparkSession, raw_root: str, warehouse: str, dataset: str, run_id: str, run_ts: dt.datetime
 ) -> BronzeResult:
     """Add the dataset's new raw files to bronze in one commit, then record every file's fate in
-    the ledger (ingest, skip, reject). Retried as a whole when a concurrent run's commit conflicts."""
+    the ledger (ingest, skip, reject). Retried as a whole when a concurrent run's commit conflicts.
+    A dataset folder with no file costs a listing and the tables' existence checks: no data read,
+    no commit, no compaction (an interrupted run's rows are recovered by the next run that has
+    files: they are still in raw)."""
+    if not storage.list_files(spark, f"{storage.qualify(spark, raw_root)}/{dataset}", ""):
+        ensure_bronze_tables(spark, warehouse, dataset)
+        return BronzeResult(dataset, [], 0, {})
 
     def step() -> BronzeResult:
         ensure_bronze_tables(spark, warehouse, dataset)
