@@ -91,8 +91,14 @@ class RunSummary:
 Progress = Callable[[str, float | None], None]
 
 
+# The Spark jobs a phase starts carry its name (a local property: Spark's event log and UI show it).
+PHASE_PROPERTY = "lakehouse.phase"
+
+
 @contextlib.contextmanager
-def phase(summary: RunSummary, name: str, progress: Progress | None = None):
+def phase(
+    summary: RunSummary, name: str, progress: Progress | None = None, spark: SparkSession | None = None
+):
     """Log the start and end of a phase (layer and dataset or table) and add its wall-clock
     seconds to summary.seconds[name]."""
     layer, _, part = name.partition(" ")
@@ -100,11 +106,15 @@ def phase(summary: RunSummary, name: str, progress: Progress | None = None):
     log.info("run %s: %s", summary.run_id, name, extra=context)
     if progress:
         progress(name, None)
+    if spark is not None:
+        spark.sparkContext.setLocalProperty(PHASE_PROPERTY, name)
     start = time.perf_counter()
     try:
         yield
     finally:
         took = time.perf_counter() - start
+        if spark is not None:
+            spark.sparkContext.setLocalProperty(PHASE_PROPERTY, None)
         summary.seconds[name] = round(summary.seconds.get(name, 0.0) + took, 3)
         log.debug("run %s: %s took %.1f s", summary.run_id, name, took, extra={**context, "seconds": took})
         if progress:
@@ -141,7 +151,7 @@ def run_pipeline(
     run_id = new_run_id(run_ts)
     summary = RunSummary(run_id)
     try:
-        step = functools.partial(phase, summary, progress=progress)
+        step = functools.partial(phase, summary, progress=progress, spark=spark)
         bronze = {}
         for dataset in DATASETS:
             with step(f"bronze {dataset}"):

@@ -11,13 +11,16 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from pyspark.sql import SparkSession
 
 from bronze.ingest import CSV_OPTIONS
+from lakehouse.bench import breakdown
 from lakehouse.bench.bare import bare_medallion
 from lakehouse.bench.layout import files_per_partition, merge_rewrites, table_versions
 from lakehouse.pipeline import run_pipeline
@@ -80,7 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--raw", action="append", required=True, help="a raw drop (repeatable)")
     parser.add_argument("--out", required=True, help="the Parquet folder or the warehouse")
     args = parser.parse_args(argv)
-    spark = get_spark("lakehouse-bench")
+    # The one-day run records Spark's event log: where its time goes, per job (bench.breakdown).
+    events = Path(tempfile.mkdtemp(prefix="bench-events-")) if args.kind == "increment" else None
+    conf = {"spark.eventLog.enabled": "true", "spark.eventLog.dir": events.as_uri()} if events else None
+    spark = get_spark("lakehouse-bench", extra_conf=conf)
     spark.range(1).count()  # the session is up and its first job ran: not part of any timing
     start = time.perf_counter()
     if args.kind == "floor":
@@ -96,7 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     result["seconds"] = round(time.perf_counter() - start, 3)
     result["peak_memory_mib"] = peak_memory_mib(spark)
     result["pid"] = os.getpid()
-    spark.stop()
+    spark.stop()  # the event log is complete once the session stops
+    if events is not None:
+        result["breakdown"] = breakdown.summary(events)
+        shutil.rmtree(events, ignore_errors=True)
     json.dump(result, sys.stdout)
     print()
     return 0

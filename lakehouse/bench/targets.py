@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from lakehouse.bench import breakdown
+
 MAX_LOAD_RATIO = 2.5  # full pipeline / floor, at the largest scale
 MAX_GROWTH_RATIO = 1.3  # one-day run on the long history / on the short one
 MAX_FILES_PER_PARTITION = 8  # after the daily increments (the compaction policy)
@@ -84,6 +86,9 @@ def render(report: dict) -> str:
     lines.append("")
     for h, seconds in inc["mean_seconds"].items():
         lines.append(f"one-day run into {h} days of history: {seconds:.1f} s (mean)")
+        last = inc["runs"][h][-1] if inc["runs"].get(h) else None
+        if last and last.get("breakdown"):
+            lines.append(breakdown.render(last["breakdown"], last.get("seconds_by_phase")))
     if inc.get("daily"):
         runs = inc["daily"]["seconds_per_run"]
         lines.append(f"{len(runs)} daily runs: first {runs[0]:.1f} s, last {runs[-1]:.1f} s")
