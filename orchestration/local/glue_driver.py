@@ -120,14 +120,15 @@ def run_one(base, request: dict) -> tuple[int, float]:
     }
     root_handlers = list(logging.root.handlers)
     session = fresh_session(base)
-    shipped = ShippedOnly([os.path.dirname(request["script"]), *request["paths"]])
+    run_paths = [os.path.dirname(request["script"]), *request["paths"]]  # as `python script`
+    shipped = ShippedOnly(run_paths)
     log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     saved = os.dup(1), os.dup(2)
     sys.stdout.flush(), sys.stderr.flush()
     os.dup2(log, 1), os.dup2(log, 2)
     try:
         sys.argv = [request["script"], *request["argv"]]
-        sys.path[:0] = [os.path.dirname(request["script"]), *request["paths"]]  # as `python script`
+        sys.path[:0] = run_paths
         sys.meta_path.insert(0, shipped)
         forget_project_modules()
         runpy.run_path(request["script"], run_name="__main__")
